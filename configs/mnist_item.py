@@ -1,0 +1,10 @@
+"""MNIST, item unlearning."""
+
+from configs import default
+
+
+def get_config():
+  config = default.get_config()
+  config.data.name = 'mnist'
+  config.train.epochs = 10
+  return config

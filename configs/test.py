@@ -1,0 +1,17 @@
+"""A CPU-sized MNIST run for tests and smoke runs: tiny models, a few steps."""
+
+from configs import default
+
+
+def get_config():
+  config = default.get_config()
+  config.data.name = 'mnist'
+  config.data.train_size = 2048
+  config.model.latent_dim = 16
+  config.model.g_width = 8
+  config.model.d_width = 8
+  config.train.batch_size = 32
+  config.train.epochs = 2
+  config.train.log_every = 16
+  config.train.checkpoint_every = 32
+  return config

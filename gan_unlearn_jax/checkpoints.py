@@ -1,0 +1,74 @@
+"""Orbax checkpoints of the G and D train states under `<workdir>/checkpoints/`.
+
+Layout: `checkpoints/original/`, `checkpoints/unlearned/<request>/`,
+`checkpoints/retrained/<request>/`, `checkpoints/finetuned/<request>/`,
+`checkpoints/classifier/`. Each is an orbax `CheckpointManager` folder whose
+steps are the train-state step; orbax writes each step to a temporary folder
+and renames it when complete, so a run killed while saving leaves no step that
+restores as complete.
+"""
+
+import os
+from typing import Any, Optional
+
+import orbax.checkpoint as ocp
+
+from gan_unlearn_jax.errors import UserError
+
+# Which CLI mode writes each kind of checkpoint, for error messages.
+MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
+              'retrained': 'retrain', 'finetuned': 'finetune',
+              'classifier': 'train (or any mode that evaluates)'}
+
+
+def directory(workdir: str, name: str) -> str:
+  return os.path.join(os.path.abspath(workdir), 'checkpoints', name)
+
+
+def manager(workdir: str, name: str,
+            max_to_keep: int = 2) -> ocp.CheckpointManager:
+  return ocp.CheckpointManager(
+      directory(workdir, name),
+      options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep,
+                                           create=True))
+
+
+def save(mngr: ocp.CheckpointManager, step: int, tree: Any) -> None:
+  mngr.save(step, args=ocp.args.StandardSave(tree))
+  mngr.wait_until_finished()
+
+
+def restore_latest(mngr: ocp.CheckpointManager, template: Any) -> Optional[Any]:
+  """The latest complete step restored into `template`'s structure, or None."""
+  step = mngr.latest_step()
+  if step is None:
+    return None
+  return mngr.restore(step, args=ocp.args.StandardRestore(template))
+
+
+def exists(workdir: str, name: str) -> bool:
+  path = directory(workdir, name)
+  return os.path.isdir(path) and bool(ocp.utils.checkpoint_steps(path))
+
+
+def load(workdir: str, name: str, template: Any) -> Any:
+  """Restores the latest step of a checkpoint that a previous stage wrote.
+
+  Raises a `UserError` naming the path and the mode that writes it when the
+  checkpoint is missing or does not restore.
+  """
+  path = directory(workdir, name)
+  mode = MAKER_MODE[name.split('/')[0]]
+  if not exists(workdir, name):
+    raise UserError(
+        f'No checkpoint at {path}. Run --config.mode={mode} with this workdir '
+        'first (or --config.mode=all).')
+  mngr = ocp.CheckpointManager(path)
+  try:
+    return restore_latest(mngr, template)
+  except Exception as e:  # orbax raises many types for corrupt folders.
+    raise UserError(
+        f'The checkpoint at {path} does not restore ({type(e).__name__}: '
+        f'{str(e)[:200]}). Delete it and rerun --config.mode={mode}.') from e
+  finally:
+    mngr.close()

@@ -1,0 +1,135 @@
+"""Input pipeline: a tfds split decoded once into arrays that live on the device.
+
+An example's id is its index in the tfds split (tfds stores examples in a fixed
+order), so forget requests can name examples across runs. Batches are gathered
+by index inside the jitted steps; images are never copied from the host per step.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import os
+from typing import Optional
+
+from absl import logging
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from gan_unlearn_jax.errors import UserError
+
+DATASETS = {
+    # name: (image shape, class names)
+    'mnist': ((28, 28, 1), tuple(str(i) for i in range(10))),
+    'cifar10': ((32, 32, 3), ('airplane', 'automobile', 'bird', 'cat', 'deer',
+                              'dog', 'frog', 'horse', 'ship', 'truck')),
+}
+
+
+class DatasetNotFoundError(UserError):
+  """The dataset is not prepared in `data_dir` and downloading is off."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+  """One split: `images [n, H, W, C]` float32 in [-1, 1], `labels [n]` int32."""
+  images: jax.Array
+  labels: jax.Array
+
+  def __len__(self) -> int:
+    return self.labels.shape[0]
+
+
+def image_shape(dataset: str) -> tuple[int, int, int]:
+  return DATASETS[dataset][0]
+
+
+def class_names(dataset: str) -> tuple[str, ...]:
+  return DATASETS[dataset][1]
+
+
+def to_images(uint8_images: np.ndarray) -> np.ndarray:
+  """uint8 [0, 255] -> float32 [-1, 1]."""
+  return uint8_images.astype(np.float32) / 127.5 - 1.0
+
+
+def to_uint8(images) -> np.ndarray:
+  """float [-1, 1] -> uint8 [0, 255]."""
+  return np.asarray(np.clip((np.asarray(images) + 1.0) * 127.5, 0, 255)
+                    .round(), np.uint8)
+
+
+def _data_dir_text(data_dir: Optional[str]) -> str:
+  if data_dir:
+    return data_dir
+  return os.environ.get('TFDS_DATA_DIR', '~/tensorflow_datasets (tfds default)')
+
+
+@functools.lru_cache(maxsize=8)
+def _load_numpy(name: str, split: str, data_dir: Optional[str],
+                download: bool) -> tuple[np.ndarray, np.ndarray]:
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  builder = tfds.builder(name, data_dir=data_dir)
+  if not builder.is_prepared():
+    if not download:
+      raise DatasetNotFoundError(
+          f'Dataset {name!r} is not prepared in data_dir='
+          f'{_data_dir_text(data_dir)!r}. Point config.data.data_dir (or the '
+          'TFDS_DATA_DIR environment variable) at a folder that holds '
+          f'{name}/<version>/ in array_record format, or set '
+          'config.data.download=True on a machine with internet access (needs '
+          'the [prepare] extra).')
+    builder.download_and_prepare(
+        file_format='array_record',
+        download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+  # Decoding the PNGs of a split takes seconds to minutes; the decoded arrays
+  # are cached, keyed by the prepared dataset's folder, version and split.
+  key = hashlib.sha256(f'{builder.data_dir}|{split}'.encode()).hexdigest()[:16]
+  cache_file = os.path.join(_cache_dir(),
+                            f'{name}-{builder.version}-{key}.npz')
+  if os.path.exists(cache_file):
+    with np.load(cache_file) as cached:
+      return cached['images'], cached['labels']
+  source = tfds.data_source(name, split=split, data_dir=data_dir,
+                            download=False)
+  examples = source.__getitems__(range(len(source)))
+  images = np.stack([ex['image'] for ex in examples])
+  labels = np.asarray([ex['label'] for ex in examples], np.int32)
+  try:
+    os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+    tmp = f'{cache_file}.{os.getpid()}.tmp.npz'
+    np.savez(tmp, images=images, labels=labels)
+    os.replace(tmp, cache_file)  # Atomic: readers never see half a file.
+  except OSError as e:
+    logging.warning('Could not cache the decoded dataset at %s: %s',
+                    cache_file, e)
+  return images, labels
+
+
+def _cache_dir() -> str:
+  return os.environ.get('GAN_UNLEARN_CACHE', os.path.join(
+      os.path.expanduser('~'), '.cache', 'gan_unlearn_jax'))
+
+
+def load_numpy(data_config: ml_collections.ConfigDict,
+               split: str) -> tuple[np.ndarray, np.ndarray]:
+  """Returns `(uint8 images [n, H, W, C], int32 labels [n])` of a tfds split."""
+  return _load_numpy(data_config.name, split, data_config.get('data_dir'),
+                     bool(data_config.get('download', False)))
+
+
+def load_split(data_config: ml_collections.ConfigDict, split: str) -> Split:
+  """Loads a split onto the default device, scaled to [-1, 1]."""
+  images, labels = load_numpy(data_config, split)
+  return Split(jnp.asarray(to_images(images)), jnp.asarray(labels))
+
+
+def train_subset(data_config: ml_collections.ConfigDict,
+                 num_examples: int) -> np.ndarray:
+  """Ids of the training examples a run trains on (`data.train_size`)."""
+  size = data_config.get('train_size')
+  if not size:
+    return np.arange(num_examples)
+  rng = np.random.default_rng(data_config.subset_seed)
+  return np.sort(rng.choice(num_examples, size, replace=False))

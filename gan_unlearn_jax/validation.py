@@ -1,0 +1,45 @@
+"""Errors a user can cause, and the checks that turn them into one clear message."""
+
+import jax
+import ml_collections
+
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax.errors import UserError
+
+MODES = ('train', 'unlearn', 'retrain', 'finetune', 'evaluate', 'all')
+
+
+def validate_config(config: ml_collections.ConfigDict) -> None:
+  """Refuses a config that cannot run, naming the field and the fix."""
+  def need(ok, field, message):
+    if not ok:
+      raise UserError(f'config.{field}={config_value(config, field)!r}: '
+                      f'{message}')
+
+  need(config.data.name in input_pipeline.DATASETS, 'data.name',
+       f'unknown dataset; choose one of {sorted(input_pipeline.DATASETS)}.')
+  need(config.mode in MODES, 'mode', f'unknown mode; choose one of {MODES}.')
+  for field in ('train.batch_size', 'train.epochs', 'model.latent_dim',
+                'model.g_width', 'model.d_width', 'train.log_every',
+                'train.checkpoint_every'):
+    value = config_value(config, field)
+    need(isinstance(value, int) and value > 0, field,
+         'must be a positive integer.')
+  need(config.train.learning_rate > 0, 'train.learning_rate',
+       'must be positive.')
+  devices = jax.device_count()
+  need(config.train.batch_size % devices == 0, 'train.batch_size',
+       f'the global batch must split evenly over the {devices} devices '
+       f'(per-device batch = global batch / device count); use a multiple '
+       f'of {devices}.')
+  size = config.data.get('train_size')
+  need(size is None or (isinstance(size, int) and
+                        config.train.batch_size <= size), 'data.train_size',
+       'must be None (the whole split) or an integer >= train.batch_size.')
+
+
+def config_value(config: ml_collections.ConfigDict, field: str):
+  value = config
+  for part in field.split('.'):
+    value = value.get(part) if hasattr(value, 'get') else None
+  return value

@@ -1,0 +1,38 @@
+"""The command line, end to end, in subprocesses."""
+
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+from conftest import ROOT, subprocess_env
+
+
+def run_main(workdir, *flags, timeout=600):
+  return subprocess.run(
+      [sys.executable, '-m', 'gan_unlearn_jax.main',
+       '--config=configs/test.py', f'--workdir={workdir}', *flags],
+      cwd=ROOT, env=subprocess_env(), capture_output=True, text=True,
+      timeout=timeout)
+
+
+def test_train_mode_writes_checkpoint_grids_and_metrics(tmp_path):
+  result = run_main(tmp_path, '--config.mode=train', '--config.train.epochs=1')
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert sorted(os.listdir(tmp_path / 'checkpoints' / 'original')) == [
+      '32', '64']  # Every 32 steps, the last two kept.
+  grid = Image.open(tmp_path / 'samples' / 'original_epoch001.png')
+  assert grid.size == (8 * 28, 8 * 28)
+  events = os.listdir(tmp_path / 'tensorboard' / 'original')
+  assert any(name.startswith('events.out.tfevents') for name in events)
+  assert 'ETA' in result.stderr
+
+
+def test_bad_config_exits_with_message_and_writes_nothing(tmp_path):
+  workdir = tmp_path / 'run'
+  result = run_main(workdir, '--config.train.batch_size=0')
+  assert result.returncode == 2
+  assert 'config.train.batch_size=0' in result.stderr
+  assert 'Traceback' not in result.stderr
+  assert not workdir.exists()
