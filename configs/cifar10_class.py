@@ -7,4 +7,6 @@ def get_config():
   config = default.get_config()
   config.data.name = 'cifar10'
   config.train.epochs = 30
+  config.unlearn.num_random = 0
+  config.unlearn.forget_class = 'cat'
   return config

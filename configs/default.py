@@ -29,10 +29,49 @@ def get_config() -> ml_collections.ConfigDict:
 
   config.train = ml_collections.ConfigDict()
   config.train.batch_size = 64  # Global batch, split over all devices.
-  config.train.epochs = 10
+  config.train.epochs = 5
   config.train.learning_rate = 2e-4
   config.train.beta1 = 0.5
   config.train.beta2 = 0.999
   config.train.log_every = 100  # Steps between progress lines and metrics.
   config.train.checkpoint_every = 1000  # Steps between checkpoints.
+
+  # The forget request: set exactly one of forget_ids, forget_file, num_random
+  # (item unlearning) or forget_class (class unlearning: index or name).
+  config.unlearn = ml_collections.ConfigDict()
+  config.unlearn.forget_ids = ()  # Ids = indices into the tfds train split.
+  config.unlearn.forget_file = ''  # JSON list of ids, or one id per line.
+  config.unlearn.num_random = 64  # This many random training examples...
+  config.unlearn.random_seed = 0  # ...drawn with this seed.
+  config.unlearn.forget_class = ml_collections.config_dict.placeholder(object)
+  # The cascaded loop (METHOD.md): every choice is a field.
+  config.unlearn.batch_size = 64  # Global forget/remaining/substitution batch.
+  config.unlearn.epochs = 50  # At most this many passes over the forget set.
+  config.unlearn.cascade = 'interleaved'  # or 'staged'
+  config.unlearn.fake_label = 'heldout'  # generated | substitute | heldout | zero
+  config.unlearn.lambda_sub = 1.0  # Weight of the per-pixel substitution MSE.
+  config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
+  config.unlearn.check_every = 5  # Steps between stop-rule checks.
+  config.unlearn.check_size = 512  # Images (and samples) per check.
+  config.unlearn.tolerance = 0.02  # Stop when forget-set AUC <= 0.5 + this.
+  config.unlearn.class_rate_stop = 0.01  # Class: and forgotten-class rate < this.
+
+  config.substitution = ml_collections.ConfigDict()
+  config.substitution.pool_size = 8192  # Random latents to choose from.
+  config.substitution.distance = 'classifier'  # or 'pixel': item matching.
+  config.substitution.invert_steps = 0  # Adam steps of GAN inversion (item).
+  config.substitution.invert_learning_rate = 0.05
+  config.substitution.num_class_latents = 512  # Class requests: fixed count.
+  config.substitution.target_space = 'latent'  # or 'feature': substitutes.
+
+  config.fake_label = ml_collections.ConfigDict()
+  config.fake_label.num_samples = 1024  # Latents for the `generated` mode.
+
+  # The evaluation classifier C (LeNet-style on MNIST, a small VGG on CIFAR).
+  config.classifier = ml_collections.ConfigDict()
+  config.classifier.widths = (32, 64)
+  config.classifier.feature_dim = 128
+  config.classifier.epochs = 3
+  config.classifier.batch_size = 128
+  config.classifier.learning_rate = 1e-3
   return config

@@ -6,5 +6,5 @@ from configs import default
 def get_config():
   config = default.get_config()
   config.data.name = 'mnist'
-  config.train.epochs = 10
+  config.train.epochs = 5
   return config

@@ -14,4 +14,14 @@ def get_config():
   config.train.epochs = 2
   config.train.log_every = 16
   config.train.checkpoint_every = 32
+  config.unlearn.num_random = 32
+  config.unlearn.batch_size = 16
+  config.unlearn.epochs = 4
+  config.unlearn.check_every = 2
+  config.substitution.pool_size = 512
+  config.substitution.num_class_latents = 64
+  config.fake_label.num_samples = 256
+  config.classifier.widths = (8, 16)
+  config.classifier.feature_dim = 32
+  config.classifier.epochs = 1
   return config

@@ -8,9 +8,13 @@ and renames it when complete, so a run killed while saving leaves no step that
 restores as complete.
 """
 
+import json
 import os
+import shutil
 from typing import Any, Optional
 
+import jax
+import numpy as np
 import orbax.checkpoint as ocp
 
 from gan_unlearn_jax.errors import UserError
@@ -46,6 +50,17 @@ def restore_latest(mngr: ocp.CheckpointManager, template: Any) -> Optional[Any]:
   return mngr.restore(step, args=ocp.args.StandardRestore(template))
 
 
+def latest_step(workdir: str, name: str) -> Optional[int]:
+  path = directory(workdir, name)
+  steps = ocp.utils.checkpoint_steps(path) if os.path.isdir(path) else []
+  return max(steps) if steps else None
+
+
+def remove(workdir: str, name: str) -> None:
+  if jax.process_index() == 0:
+    shutil.rmtree(directory(workdir, name), ignore_errors=True)
+
+
 def exists(workdir: str, name: str) -> bool:
   path = directory(workdir, name)
   return os.path.isdir(path) and bool(ocp.utils.checkpoint_steps(path))
@@ -72,3 +87,21 @@ def load(workdir: str, name: str, template: Any) -> Any:
         f'{str(e)[:200]}). Delete it and rerun --config.mode={mode}.') from e
   finally:
     mngr.close()
+
+
+def write_json(workdir: str, name: str, filename: str, content: Any) -> None:
+  """Writes `content` beside the checkpoint `name` (process 0 only)."""
+  if jax.process_index() != 0:
+    return
+  path = os.path.join(directory(workdir, name), filename)
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(content, f, indent=2, sort_keys=True, default=_json_default)
+
+
+def _json_default(value):
+  if isinstance(value, np.ndarray):
+    return value.tolist()
+  if isinstance(value, np.generic):
+    return value.item()
+  raise TypeError(f'Not JSON serialisable: {type(value)}')

@@ -1,4 +1,9 @@
-"""The stages of an experiment and the `--config.mode` dispatch."""
+"""The stages of an experiment and the `--config.mode` dispatch.
+
+`all` runs: original (reused when `checkpoints/original` is complete), the
+classifier, unlearning, retraining from scratch and fine-tuning; each stage's
+wall-clock seconds go to `timings.json`.
+"""
 
 import json
 import os
@@ -7,34 +12,133 @@ import time
 from absl import logging
 import jax
 import ml_collections
+import numpy as np
 
+from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import requests
 from gan_unlearn_jax import train
+from gan_unlearn_jax import unlearn
 from gan_unlearn_jax import validation
+from gan_unlearn_jax.errors import UserError
 
 
 def initialize_distributed(config: ml_collections.ConfigDict) -> None:
-  """Joins JAX's multi-process runtime when the config or environment asks."""
+  """Joins JAX's multi-process runtime when the config asks for it."""
   if config.get('distributed', False):
     jax.distributed.initialize()
 
 
-def _timed(timings: dict, stage: str, fn, *args, **kwargs):
-  start = time.perf_counter()
-  result = fn(*args, **kwargs)
-  timings[stage] = time.perf_counter() - start
-  return result
-
-
 def write_timings(workdir: str, timings: dict) -> None:
-  if jax.process_index() != 0:
+  if jax.process_index() != 0 or not timings:
     return
   path = os.path.join(workdir, 'timings.json')
   previous = {}
   if os.path.exists(path):
     with open(path) as f:
       previous = json.load(f)
+  os.makedirs(workdir, exist_ok=True)
   with open(path, 'w') as f:
     json.dump({**previous, **timings}, f, indent=2, sort_keys=True)
+
+
+class Experiment:
+  """Holds what the stages share: data on device, the request, timings."""
+
+  def __init__(self, config: ml_collections.ConfigDict, workdir: str):
+    self.config, self.workdir = config, workdir
+    images, labels = input_pipeline.load_numpy(config.data, 'train')
+    self.train_ids = input_pipeline.train_subset(config.data, len(labels))
+    self.request = None
+    if config.mode != 'train':  # Validate the request before any work.
+      self.request = requests.parse_request(config.unlearn, config.data.name,
+                                            self.train_ids, labels)
+    self.train_split = input_pipeline.Split(
+        jax.numpy.asarray(input_pipeline.to_images(images)),
+        jax.numpy.asarray(labels))
+    self.timings = {}
+
+  def _timed(self, stage: str, fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    self.timings[stage] = time.perf_counter() - start
+    return result
+
+  def _complete(self, name: str, example_ids) -> bool:
+    steps = self.config.train.epochs * (
+        len(example_ids) // self.config.train.batch_size)
+    return checkpoints.latest_step(self.workdir, name) == steps
+
+  def _template(self):
+    g, d = train.create_train_states(self.config, jax.random.key(0))
+    return {'g': g, 'd': d}
+
+  def load(self, name: str):
+    restored = checkpoints.load(self.workdir, name, self._template())
+    return restored['g'], restored['d']
+
+  @property
+  def test_split(self):
+    return input_pipeline.load_split(self.config.data, 'test')
+
+  def train_original(self):
+    if self._complete('original', self.train_ids):
+      logging.info('Reusing the complete checkpoints/original.')
+      return
+    self._timed('train', train.train_gan, self.config, self.workdir,
+                images=self.train_split.images, example_ids=self.train_ids)
+
+  def classifier(self):
+    if not checkpoints.exists(self.workdir, classifier.NAME):
+      self._timed('classifier', classifier.load_or_train, self.config,
+                  self.workdir, self.train_split, self.test_split)
+    return classifier.load_or_train(self.config, self.workdir)
+
+  def unlearn(self):
+    c_state = self.classifier()
+    original = self.load('original')
+    _, record = self._timed(
+        'unlearn', unlearn.unlearn, self.config, self.workdir, self.request,
+        original, c_state, self.train_split.images, self.train_ids,
+        self.test_split)
+    self.timings['unlearn_precompute'] = record['precompute_s']
+
+  def retrain(self):
+    remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
+    name = f'retrained/{self.request.name}'
+    if self.config.mode == 'all' and self._complete(name, remain):
+      logging.info('Reusing the complete checkpoints/%s.', name)
+      return
+    self._timed('retrain', train.train_gan, self.config, self.workdir,
+                name=name, images=self.train_split.images, example_ids=remain)
+
+  def finetune(self):
+    name = f'unlearned/{self.request.name}'
+    record_path = os.path.join(checkpoints.directory(self.workdir, name),
+                               'record.json')
+    if not os.path.exists(record_path):
+      raise UserError(f'No unlearning record at {record_path}; fine-tuning '
+                      'runs as many steps as the unlearning took. Run '
+                      '--config.mode=unlearn with this workdir first.')
+    with open(record_path) as f:
+      steps = json.load(f)['steps']
+    states = self.load('original')
+    remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
+    finetuned = f'finetuned/{self.request.name}'
+    checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.
+    self._timed('finetune', train.fit, self.config, self.workdir, finetuned,
+                states, self.train_split.images, remain, steps)
+
+
+STAGES = {
+    'train': ('train_original',),
+    'unlearn': ('unlearn',),
+    'retrain': ('retrain',),
+    'finetune': ('finetune',),
+    'evaluate': (),
+    'all': ('train_original', 'unlearn', 'retrain', 'finetune'),
+}
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
@@ -43,9 +147,9 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
   Returns the wall-clock seconds of each stage run (also in timings.json).
   """
   validation.validate_config(config)
-  timings = {}
-  if config.mode in ('train', 'all'):
-    _timed(timings, 'train', train.train_gan, config, workdir)
-  write_timings(workdir, timings)
-  logging.info('Timings (s): %s', timings)
-  return timings
+  experiment = Experiment(config, workdir)
+  for stage in STAGES[config.mode]:
+    getattr(experiment, stage)()
+    write_timings(workdir, experiment.timings)
+  logging.info('Timings (s): %s', experiment.timings)
+  return experiment.timings

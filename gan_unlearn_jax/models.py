@@ -108,7 +108,8 @@ class Discriminator(nn.Module):
 
 
 class Classifier(nn.Module):
-  """The evaluation classifier `C`: LeNet-style for MNIST, a small VGG for CIFAR.
+  """The evaluation classifier `C`: a LeNet-style CNN, one 3x3 conv + 2x2 max
+  pool per width, then a hidden dense layer (the features) and the head.
 
   `__call__` returns logits `[n, num_classes]`; `features` the penultimate
   activations `[n, feature_dim]` used for the Frechet distance (FCD).
@@ -118,15 +119,13 @@ class Classifier(nn.Module):
   feature_dim: int = 128
 
   def setup(self):
-    self.convs = [(nn.Conv(w, (3, 3)), nn.Conv(w, (3, 3)))
-                  for w in self.widths]
+    self.convs = [nn.Conv(w, (3, 3)) for w in self.widths]
     self.hidden = nn.Dense(self.feature_dim)
     self.head = nn.Dense(self.num_classes)
 
   def features(self, x: jax.Array) -> jax.Array:
-    for conv_a, conv_b in self.convs:
-      x = nn.relu(conv_b(nn.relu(conv_a(x))))
-      x = nn.max_pool(x, (2, 2), (2, 2))
+    for conv in self.convs:
+      x = nn.max_pool(nn.relu(conv(x)), (2, 2), (2, 2))
     return nn.relu(self.hidden(x.reshape(x.shape[0], -1)))
 
   def __call__(self, x: jax.Array) -> jax.Array:

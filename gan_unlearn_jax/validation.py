@@ -6,6 +6,7 @@ import ml_collections
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax.errors import UserError
 
+FAKE_LABEL_MODES = ('generated', 'substitute', 'heldout', 'zero')
 MODES = ('train', 'unlearn', 'retrain', 'finetune', 'evaluate', 'all')
 
 
@@ -25,13 +26,30 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
+  for field, choices in (('unlearn.cascade', ('interleaved', 'staged')),
+                        ('unlearn.fake_label', FAKE_LABEL_MODES),
+                        ('unlearn.stop', ('heldout_match', 'epochs')),
+                        ('substitution.distance', ('classifier', 'pixel')),
+                        ('substitution.target_space', ('latent', 'feature'))):
+    need(config_value(config, field) in choices, field,
+         f'choose one of {choices}.')
+  for field in ('unlearn.batch_size', 'unlearn.epochs', 'unlearn.check_every',
+                'unlearn.check_size', 'substitution.pool_size',
+                'substitution.num_class_latents', 'fake_label.num_samples',
+                'classifier.epochs', 'classifier.batch_size'):
+    value = config_value(config, field)
+    need(isinstance(value, int) and value > 0, field,
+         'must be a positive integer.')
+  need(config.unlearn.lambda_sub >= 0, 'unlearn.lambda_sub',
+       'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
   devices = jax.device_count()
-  need(config.train.batch_size % devices == 0, 'train.batch_size',
-       f'the global batch must split evenly over the {devices} devices '
-       f'(per-device batch = global batch / device count); use a multiple '
-       f'of {devices}.')
+  for field in ('train.batch_size', 'unlearn.batch_size'):
+    need(config_value(config, field) % devices == 0, field,
+         f'the global batch must split evenly over the {devices} devices '
+         f'(per-device batch = global batch / device count); use a multiple '
+         f'of {devices}.')
   size = config.data.get('train_size')
   need(size is None or (isinstance(size, int) and
                         config.train.batch_size <= size), 'data.train_size',

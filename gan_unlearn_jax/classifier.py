@@ -1,0 +1,110 @@
+"""The evaluation classifier `C`: trained once by the project, saved, reused.
+
+`C` labels generated images (class substitution, class-unlearning metrics,
+the downstream task's labels) and provides the feature space of the Frechet
+distance (FCD) and of the item-substitution nearest-neighbour search.
+"""
+
+import functools
+
+from absl import logging
+from flax.training import train_state
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import models
+
+NAME = 'classifier'
+
+
+def create_classifier(config: ml_collections.ConfigDict) -> models.Classifier:
+  return models.Classifier(len(input_pipeline.class_names(config.data.name)),
+                           tuple(config.classifier.widths),
+                           config.classifier.feature_dim)
+
+
+def create_state(config: ml_collections.ConfigDict,
+                 rng: jax.Array) -> train_state.TrainState:
+  model = create_classifier(config)
+  shape = input_pipeline.image_shape(config.data.name)
+  params = jax.jit(model.init)(rng, jnp.zeros((1, *shape)))['params']
+  return train_state.TrainState.create(
+      apply_fn=model.apply, params=params,
+      tx=optax.adam(config.classifier.learning_rate))
+
+
+@functools.partial(jax.jit, donate_argnums=0)
+def train_step(state: train_state.TrainState, images: jax.Array,
+               labels: jax.Array) -> tuple[train_state.TrainState, jax.Array]:
+  def loss_fn(params):
+    logits = state.apply_fn({'params': params}, images)
+    return optax.softmax_cross_entropy_with_integer_labels(
+        logits, labels).mean()
+  loss, grads = jax.value_and_grad(loss_fn)(state.params)
+  return state.apply_gradients(grads=grads), loss
+
+
+def _batched(fn, images: jax.Array, batch_size: int = 1000) -> jax.Array:
+  return jnp.concatenate([fn(images[i:i + batch_size])
+                          for i in range(0, images.shape[0], batch_size)])
+
+
+def predict_logits(state: train_state.TrainState,
+                   images: jax.Array) -> jax.Array:
+  """`images [n, H, W, C]` in [-1, 1] -> logits `[n, num_classes]`."""
+  apply = jax.jit(lambda x: state.apply_fn({'params': state.params}, x))
+  return _batched(apply, images)
+
+
+def features(state: train_state.TrainState, images: jax.Array) -> jax.Array:
+  """`images [n, H, W, C]` -> penultimate features `[n, feature_dim]`."""
+  apply = jax.jit(lambda x: state.apply_fn(
+      {'params': state.params}, x, method=models.Classifier.features))
+  return _batched(apply, images)
+
+
+def accuracy(state, split: input_pipeline.Split) -> float:
+  predictions = jnp.argmax(predict_logits(state, split.images), -1)
+  return float(jnp.mean(predictions == split.labels))
+
+
+def train_classifier(config: ml_collections.ConfigDict, train_split,
+                     rng: jax.Array) -> train_state.TrainState:
+  """Trains `C` on `train_split` for `classifier.epochs` epochs."""
+  state = create_state(config, rng)
+  batch = config.classifier.batch_size
+  n = len(train_split)
+  for epoch in range(config.classifier.epochs):
+    order = jax.random.permutation(jax.random.fold_in(rng, epoch), n)
+    for i in range(n // batch):
+      ids = order[i * batch:(i + 1) * batch]
+      state, loss = train_step(state, train_split.images[ids],
+                               train_split.labels[ids])
+    logging.info('classifier: epoch %d/%d, loss %.4f', epoch + 1,
+                 config.classifier.epochs, float(loss))
+  return state
+
+
+def load_or_train(config: ml_collections.ConfigDict, workdir: str,
+                  train_split=None, test_split=None) -> train_state.TrainState:
+  """`C` from `checkpoints/classifier/`, trained and saved there if missing."""
+  rng = jax.random.key(config.seed + 1)
+  template = create_state(config, rng)
+  if checkpoints.exists(workdir, NAME):
+    return checkpoints.load(workdir, NAME, template)
+  train_split = train_split or input_pipeline.load_split(config.data, 'train')
+  test_split = test_split or input_pipeline.load_split(config.data, 'test')
+  state = train_classifier(config, train_split, rng)
+  test_accuracy = accuracy(state, test_split)
+  logging.info('classifier: test accuracy %.4f', test_accuracy)
+  mngr = checkpoints.manager(workdir, NAME)
+  checkpoints.save(mngr, int(state.step), state)
+  mngr.close()
+  checkpoints.write_json(workdir, NAME, 'metrics.json',
+                         {'test_accuracy': test_accuracy})
+  return state

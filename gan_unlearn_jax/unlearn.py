@@ -1,0 +1,407 @@
+"""Cascaded unlearning (METHOD.md): precomputation, the step, and the loop.
+
+Everything request-specific lives in plain arrays computed once on the host
+(`precompute`), so one compiled step serves every request of the same shape:
+
+  forget_images [n_f, H, W, C]   the images to forget
+  fake_targets  [n_f]            D's target for each (the fake label)
+  remain_index  [n_r]            ids of the remaining training images
+  sub_latents   [n_s, latent]    latents where G0 produces forgotten content
+  sub_targets   [n_s, H, W, C]   the substitute each of them should produce
+"""
+
+import dataclasses
+import functools
+import time
+from typing import Any, Optional
+
+from absl import logging
+from flax import jax_utils
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import evaluate
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import requests
+from gan_unlearn_jax import train
+from gan_unlearn_jax import validation
+from gan_unlearn_jax.train import TrainState
+
+FAKE_LABEL_MODES = validation.FAKE_LABEL_MODES
+
+
+@dataclasses.dataclass(frozen=True)
+class Precomputed:
+  """The request-specific arrays of the cascaded step (shapes above)."""
+  forget_images: jax.Array
+  fake_targets: jax.Array
+  remain_index: jax.Array
+  sub_latents: jax.Array
+  sub_targets: jax.Array
+
+  def summary(self) -> dict[str, Any]:
+    return {name: {'shape': list(value.shape),
+                   'mean': float(jnp.mean(value.astype(jnp.float32)))}
+            for name, value in dataclasses.asdict(self).items()}
+
+
+def cascaded_unlearning_step(
+    g_state: TrainState, d_state: TrainState, batch: dict[str, jax.Array],
+    rng: jax.Array, *, lambda_sub: float, axis_name: Optional[str] = None,
+    update_d: bool = True, update_g: bool = True,
+) -> tuple[TrainState, TrainState, dict[str, jax.Array]]:
+  """One cascaded unlearning step: D unlearns and learns, then G learns on D'.
+
+    L_D = BCE(D(x_f), y_f) + BCE(D(x_r), 1) + BCE(D(G(z)), 0)
+    L_G = BCE(D'(G(z)), 1) + BCE(D'(G(z_s)), 1)
+          + lambda_sub * mean((G(z_s) - t_s)^2)
+
+  D sees the forget, remaining and generated batches in separate calls, so
+  BatchNorm statistics never mix real and generated images.
+
+  Args:
+    g_state, d_state: generator and discriminator states.
+    batch: this device's share of `forget_images [b_f, H, W, C]`,
+      `fake_targets [b_f]`, `remain_images [b_r, H, W, C]`,
+      `sub_latents [b_s, latent]` and `sub_targets [b_s, H, W, C]`.
+    rng: PRNG key for the latents `z [b_r, latent]`, the same on every device.
+    lambda_sub: weight of the substitution loss (a per-pixel mean).
+    axis_name: the axis to average gradients and BatchNorm statistics over
+      under `jax.pmap` / `jax.shard_map`; None on one device.
+    update_d, update_g: which models to update (the `staged` cascade runs
+      D-only and G-only steps).
+
+  Returns:
+    The new states and scalar metrics `d_loss`, `g_loss`, `d_forget`,
+    `d_remain`, `d_fake` (mean sigmoid scores) and `sub_loss`.
+  """
+  remain = batch['remain_images']
+  z = train.sample_latents(rng, remain.shape[0], train.latent_size(g_state),
+                           axis_name)
+  sub_loss = lambda images: jnp.mean((images[1] - batch['sub_targets'])**2)
+  g_state, d_state, out = train.gan_update(
+      g_state, d_state,
+      [(batch['forget_images'], batch['fake_targets']), (remain, 1.0)],
+      [z, batch['sub_latents']], axis_name,
+      extra_g_loss=lambda images: lambda_sub * sub_loss(images),
+      update_d=update_d, update_g=update_g)
+  forget_logits, remain_logits = out['real_logits']
+  metrics = {
+      'd_loss': (train.bce(forget_logits, batch['fake_targets']) +
+                 train.bce(remain_logits, 1.0) +
+                 train.bce(out['fake_logits'], 0.0)),
+      'g_loss': out['g_loss'],
+      'd_forget': jax.nn.sigmoid(forget_logits).mean(),
+      'd_remain': jax.nn.sigmoid(remain_logits).mean(),
+      'd_fake': jax.nn.sigmoid(out['fake_logits']).mean(),
+  }
+  if axis_name is not None:
+    metrics = jax.lax.pmean(metrics, axis_name)
+  return g_state, d_state, metrics
+
+
+# ----------------------------------------------------------------------------
+# Precomputation.
+
+
+def generate(g_state: TrainState, latents: jax.Array,
+             batch_size: int = 1000) -> jax.Array:
+  """G in inference mode: `latents [n, latent] -> images [n, H, W, C]`."""
+  apply = jax.jit(lambda z: train.apply_eval(g_state, z))
+  return jnp.concatenate([apply(latents[i:i + batch_size])
+                          for i in range(0, latents.shape[0], batch_size)])
+
+
+def discriminator_scores(d_state: TrainState, images: jax.Array,
+                         batch_size: int = 1000) -> jax.Array:
+  """`sigmoid(D(x))` in inference mode, `[n]`."""
+  apply = jax.jit(lambda x: jax.nn.sigmoid(train.apply_eval(d_state, x)))
+  return jnp.concatenate([apply(images[i:i + batch_size])
+                          for i in range(0, images.shape[0], batch_size)])
+
+
+def _nearest(queries: jax.Array, keys: jax.Array,
+             allowed: Optional[jax.Array] = None) -> jax.Array:
+  """Index of the nearest (L2) allowed key for each query, `[n_queries]`."""
+  distances = (jnp.sum(queries**2, 1)[:, None] - 2 * queries @ keys.T +
+               jnp.sum(keys**2, 1)[None, :])
+  if allowed is not None:
+    distances = jnp.where(allowed[None, :], distances, jnp.inf)
+  return jnp.argmin(distances, axis=1)
+
+
+@functools.partial(jax.jit, static_argnames=('steps',))
+def invert(g_state: TrainState, latents: jax.Array, images: jax.Array,
+           steps: int, learning_rate: float) -> jax.Array:
+  """Refines latents by Adam on `||G(z) - x||^2` (GAN inversion)."""
+  tx = optax.adam(learning_rate)
+  loss = lambda z: jnp.sum((train.apply_eval(g_state, z) - images)**2)
+
+  def body(carry, _):
+    z, opt_state = carry
+    updates, opt_state = tx.update(jax.grad(loss)(z), opt_state)
+    return (optax.apply_updates(z, updates), opt_state), None
+
+  (latents, _), _ = jax.lax.scan(body, (latents, tx.init(latents)), None,
+                                 length=steps)
+  return latents
+
+
+def probe_split(test_split: input_pipeline.Split, seed: int = 0):
+  """(probe ids, evaluation ids): a fixed half of the test split each.
+
+  The stop rule and the `heldout` fake label only ever see the probe half; the
+  final evaluation only the other half.
+  """
+  order = np.random.default_rng(seed).permutation(len(test_split))
+  half = len(order) // 2
+  return np.sort(order[:half]), np.sort(order[half:])
+
+
+def probe_images(test_split, request: requests.ForgetRequest) -> jax.Array:
+  """Held-out images of the same kind as the forget set (probe half)."""
+  ids, _ = probe_split(test_split)
+  if request.kind == 'class':
+    ids = ids[np.asarray(test_split.labels)[ids] == request.forget_class]
+  return test_split.images[ids]
+
+
+def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
+                       d_state: TrainState, sub_latents: jax.Array,
+                       heldout_images: jax.Array, num_samples: int,
+                       rng: jax.Array) -> jax.Array:
+  """The fake label `[num_forget]`: D's target for each forget image."""
+  if mode == 'generated':
+    latents = jax.random.normal(rng, (num_samples, sub_latents.shape[1]))
+    level = discriminator_scores(d_state, generate(g_state, latents)).mean()
+  elif mode == 'substitute':
+    scores = discriminator_scores(d_state, generate(g_state, sub_latents))
+    return scores[jnp.arange(num_forget) % scores.shape[0]]
+  elif mode == 'heldout':
+    level = discriminator_scores(d_state, heldout_images).mean()
+  elif mode == 'zero':
+    level = 0.0
+  else:
+    raise ValueError(f'unknown fake label mode {mode!r}')
+  return jnp.full((num_forget,), level, jnp.float32)
+
+
+def precompute(config: ml_collections.ConfigDict,
+               request: requests.ForgetRequest, g_state: TrainState,
+               d_state: TrainState, c_state, train_images: jax.Array,
+               train_ids: np.ndarray, heldout_images: jax.Array) -> Precomputed:
+  """All request-specific arrays of METHOD.md, from G0, D0 and `C`."""
+  sub = config.substitution
+  rng = jax.random.fold_in(jax.random.key(config.seed), 7)
+  pool_rng, fake_rng = jax.random.split(rng)
+  forget_images = train_images[request.forget_ids]
+  pool_latents = jax.random.normal(
+      pool_rng, (sub.pool_size, config.model.latent_dim))
+  pool_images = generate(g_state, pool_latents)
+  pool_features = classifier.features(c_state, pool_images)
+
+  if request.kind == 'item':
+    if sub.distance == 'classifier':
+      chosen = _nearest(classifier.features(c_state, forget_images),
+                        pool_features)
+    else:
+      flat = lambda x: x.reshape(x.shape[0], -1)
+      chosen = _nearest(flat(forget_images), flat(pool_images))
+    sub_latents = pool_latents[chosen]
+    if sub.invert_steps:
+      sub_latents = invert(g_state, sub_latents, forget_images,
+                           sub.invert_steps, sub.invert_learning_rate)
+    allowed = jnp.ones(sub.pool_size, bool).at[chosen].set(False)
+  else:
+    classes = jnp.argmax(classifier.predict_logits(c_state, pool_images), -1)
+    is_class = classes == request.forget_class
+    chosen = np.flatnonzero(np.asarray(is_class))
+    if len(chosen) == 0:
+      raise RuntimeError(
+          f'None of the {sub.pool_size} pool latents generates class '
+          f'{request.forget_class}; raise config.substitution.pool_size.')
+    # A fixed count, so that every class request has the same shapes.
+    sub_latents = pool_latents[np.resize(chosen, sub.num_class_latents)]
+    allowed = ~is_class
+
+  if sub.target_space == 'latent':
+    targets = _nearest(sub_latents, pool_latents, allowed)
+  else:
+    targets = _nearest(classifier.features(
+        c_state, generate(g_state, sub_latents)), pool_features, allowed)
+  fake_targets = fake_label_targets(
+      config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
+      sub_latents, heldout_images, config.fake_label.num_samples, fake_rng)
+  return Precomputed(
+      forget_images=forget_images, fake_targets=fake_targets,
+      remain_index=jnp.asarray(np.setdiff1d(train_ids, request.forget_ids),
+                               jnp.int32),
+      sub_latents=sub_latents, sub_targets=pool_images[targets])
+
+
+# ----------------------------------------------------------------------------
+# The data-parallel loop.
+
+
+def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
+                                 steps_per_pass: int, update_d: bool = True,
+                                 update_g: bool = True):
+  """`cascaded_unlearning_step` over all local devices, batches gathered on
+  device from the replicated arrays.
+
+  The returned function maps `(g_state, d_state, arrays, rng, counter)` with a
+  leading device axis on each; `arrays` holds `train_images` and the
+  `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
+  through a fresh permutation of the forget set each pass; remaining and
+  substitution batches are drawn at random.
+  """
+  forget_batch, remain_batch, sub_batch = batch_sizes
+  local = lambda rows: train.local_rows(rows, train.AXIS)
+
+  def step(g_state, d_state, arrays, rng, counter):
+    num_forget = arrays['forget_images'].shape[0]
+    remain_rng, sub_rng, z_rng = jax.random.split(
+        jax.random.fold_in(rng, counter), 3)
+    order = jax.random.permutation(
+        jax.random.fold_in(rng, counter // steps_per_pass), num_forget)
+    first = (counter % steps_per_pass) * forget_batch
+    forget_ids = local(order[(first + jnp.arange(forget_batch)) % num_forget])
+    remain_ids = local(arrays['remain_index'][jax.random.randint(
+        remain_rng, (remain_batch,), 0, arrays['remain_index'].shape[0])])
+    sub_ids = local(jax.random.randint(
+        sub_rng, (sub_batch,), 0, arrays['sub_latents'].shape[0]))
+    batch = {
+        'forget_images': arrays['forget_images'][forget_ids],
+        'fake_targets': arrays['fake_targets'][forget_ids],
+        'remain_images': arrays['train_images'][remain_ids],
+        'sub_latents': arrays['sub_latents'][sub_ids],
+        'sub_targets': arrays['sub_targets'][sub_ids],
+    }
+    g_state, d_state, metrics = cascaded_unlearning_step(
+        g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
+        axis_name=train.AXIS, update_d=update_d, update_g=update_g)
+    return g_state, d_state, counter + 1, metrics
+
+  return jax.pmap(step, axis_name=train.AXIS, donate_argnums=(0, 1))
+
+
+# Compiled steps by their static arguments, so that later requests of the same
+# shape in this process reuse them ("warm" unlearning).
+_STEP_CACHE: dict[tuple, Any] = {}
+
+
+def _compiled_step(*key):
+  if key not in _STEP_CACHE:
+    _STEP_CACHE[key] = make_pmapped_unlearning_step(*key)
+  return _STEP_CACHE[key]
+
+
+def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
+  """(update_d, update_g) of each call in one pass over the forget set."""
+  if cascade == 'interleaved':
+    return [(True, True)] * steps_per_pass
+  if cascade == 'staged':
+    return [(True, False)] * steps_per_pass + [(False, True)] * steps_per_pass
+  raise ValueError(f'unknown cascade {cascade!r}')
+
+
+def _should_stop(config, request, g_state, d_state, c_state,
+                 precomputed: Precomputed, heldout_images, check_latents):
+  """The `heldout_match` rule: D cannot tell forget images from held-out
+  ones (AUC <= 0.5 + tolerance), and, for a class, G rarely draws it."""
+  size = config.unlearn.check_size
+  auc = evaluate.roc_auc(
+      discriminator_scores(d_state, precomputed.forget_images[:size]),
+      discriminator_scores(d_state, heldout_images[:size]))
+  status = {'forget_auc': auc}
+  stop = auc <= 0.5 + config.unlearn.tolerance
+  if request.kind == 'class':
+    classes = jnp.argmax(classifier.predict_logits(
+        c_state, generate(g_state, check_latents)), -1)
+    rate = float(jnp.mean(classes == request.forget_class))
+    status['forget_class_rate'] = rate
+    stop = stop and rate < config.unlearn.class_rate_stop
+  return stop, status
+
+
+def unlearn(config: ml_collections.ConfigDict, workdir: str,
+            request: requests.ForgetRequest,
+            original: tuple[TrainState, TrainState], c_state,
+            train_images: jax.Array, train_ids: np.ndarray,
+            test_split: input_pipeline.Split,
+            ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
+  """Unlearns `request` from the original G and D.
+
+  Saves the result to `checkpoints/unlearned/<request.name>/` with the
+  request, the precomputed arrays' summary and the run's record beside it.
+  Returns the unlearned states and the record (`steps`, `stopped_early`,
+  `precompute_s`, `loop_s`, the last stop-rule status).
+  """
+  cfg = config.unlearn
+  start = time.perf_counter()
+  g_state, d_state = original
+  heldout = probe_images(test_split, request)
+  precomputed = precompute(config, request, g_state, d_state, c_state,
+                           train_images, train_ids, heldout)
+  jax.block_until_ready(precomputed)
+  precompute_s = time.perf_counter() - start
+
+  devices = jax.local_device_count()
+  batch_sizes = (cfg.batch_size, cfg.batch_size, cfg.batch_size)
+  steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
+  schedule = _schedule(cfg.cascade, steps_per_pass)
+  steps = {kind: _compiled_step(cfg.lambda_sub, batch_sizes, steps_per_pass,
+                                *kind) for kind in set(schedule)}
+  arrays = jax_utils.replicate({'train_images': train_images,
+                                **dataclasses.asdict(precomputed)})
+  rng = jax_utils.replicate(jax.random.fold_in(jax.random.key(config.seed), 11))
+  counter = jax_utils.replicate(jnp.zeros((), jnp.int32))
+  g_state, d_state = jax_utils.replicate((g_state, d_state))
+  check_latents = jax.random.normal(jax.random.key(config.seed + 3),
+                                    (cfg.check_size, config.model.latent_dim))
+  max_calls = cfg.epochs * len(schedule)
+  name = f'unlearned/{request.name}'
+  writer = monitoring.MetricWriter(workdir, name)
+  progress = monitoring.Progress(name, 0, max_calls)
+  calls, status, stopped = 0, {}, False
+  logging.info('%s: %d forget images, %d substitution latents, fake label %s '
+               '(mean %.3f), %d devices.', name, len(request.forget_ids),
+               precomputed.sub_latents.shape[0], cfg.fake_label,
+               float(precomputed.fake_targets.mean()), devices)
+  while calls < max_calls and not stopped:
+    update = schedule[calls % len(schedule)]
+    g_state, d_state, counter, metrics = steps[update](
+        g_state, d_state, arrays, rng, counter)
+    calls += 1
+    if calls % cfg.check_every == 0 or calls == max_calls:
+      values = monitoring.check_finite(jax_utils.unreplicate(metrics), name,
+                                       calls)
+      if cfg.stop == 'heldout_match':
+        stopped, status = _should_stop(
+            config, request, *jax_utils.unreplicate((g_state, d_state)),
+            c_state, precomputed, heldout, check_latents)
+        values.update(status)
+      writer.write(calls, values)
+      progress.update(calls, values)
+  g_state, d_state = jax_utils.unreplicate((g_state, d_state))
+  jax.block_until_ready(d_state.params)
+  record = {'steps': calls, 'stopped_early': bool(stopped),
+            'precompute_s': precompute_s,
+            'loop_s': time.perf_counter() - start - precompute_s,
+            **status}
+  writer.close()
+  checkpoints.remove(workdir, name)  # A rerun replaces the previous result.
+  mngr = checkpoints.manager(workdir, name)
+  checkpoints.save(mngr, calls, {'g': g_state, 'd': d_state})
+  mngr.close()
+  checkpoints.write_json(workdir, name, 'request.json', request.to_json())
+  checkpoints.write_json(workdir, name, 'precomputed.json',
+                         precomputed.summary())
+  checkpoints.write_json(workdir, name, 'record.json', record)
+  return (g_state, d_state), record
