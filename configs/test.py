@@ -11,7 +11,7 @@ def get_config():
   config.model.g_width = 8
   config.model.d_width = 8
   config.train.batch_size = 32
-  config.train.epochs = 2
+  config.train.epochs = 4
   config.train.log_every = 16
   config.train.checkpoint_every = 32
   config.unlearn.num_random = 32

@@ -49,23 +49,36 @@ def train_step(state: train_state.TrainState, images: jax.Array,
   return state.apply_gradients(grads=grads), loss
 
 
-def _batched(fn, images: jax.Array, batch_size: int = 1000) -> jax.Array:
-  return jnp.concatenate([fn(images[i:i + batch_size])
-                          for i in range(0, images.shape[0], batch_size)])
+def batched(fn, inputs: jax.Array, batch_size: int = 1000) -> jax.Array:
+  """`fn` over `inputs` in batches of at most `batch_size`, concatenated.
+
+  All batches but the last have the same shape, so `fn` compiles at most
+  twice for any input size.
+  """
+  return jnp.concatenate([fn(inputs[i:i + batch_size])
+                          for i in range(0, inputs.shape[0], batch_size)])
+
+
+@jax.jit
+def _logits(state: train_state.TrainState, images: jax.Array) -> jax.Array:
+  return state.apply_fn({'params': state.params}, images)
+
+
+@jax.jit
+def _features(state: train_state.TrainState, images: jax.Array) -> jax.Array:
+  return state.apply_fn({'params': state.params}, images,
+                        method=models.Classifier.features)
 
 
 def predict_logits(state: train_state.TrainState,
                    images: jax.Array) -> jax.Array:
   """`images [n, H, W, C]` in [-1, 1] -> logits `[n, num_classes]`."""
-  apply = jax.jit(lambda x: state.apply_fn({'params': state.params}, x))
-  return _batched(apply, images)
+  return batched(functools.partial(_logits, state), images)
 
 
 def features(state: train_state.TrainState, images: jax.Array) -> jax.Array:
   """`images [n, H, W, C]` -> penultimate features `[n, feature_dim]`."""
-  apply = jax.jit(lambda x: state.apply_fn(
-      {'params': state.params}, x, method=models.Classifier.features))
-  return _batched(apply, images)
+  return batched(functools.partial(_features, state), images)
 
 
 def accuracy(state, split: input_pipeline.Split) -> float:

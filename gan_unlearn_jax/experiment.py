@@ -96,10 +96,10 @@ class Experiment:
     return classifier.load_or_train(self.config, self.workdir)
 
   def unlearn(self):
-    c_state = self.classifier()
     original = self.load('original')
+    c_state = self.classifier()
     _, record = self._timed(
-        'unlearn', unlearn.unlearn, self.config, self.workdir, self.request,
+        'unlearn', unlearn.unlearn_request, self.config, self.workdir, self.request,
         original, c_state, self.train_split.images, self.train_ids,
         self.test_split)
     self.timings['unlearn_precompute'] = record['precompute_s']

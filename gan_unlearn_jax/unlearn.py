@@ -110,20 +110,24 @@ def cascaded_unlearning_step(
 # Precomputation.
 
 
-def generate(g_state: TrainState, latents: jax.Array,
-             batch_size: int = 1000) -> jax.Array:
+@jax.jit
+def _generate(g_state: TrainState, latents: jax.Array) -> jax.Array:
+  return train.apply_eval(g_state, latents)
+
+
+@jax.jit
+def _scores(d_state: TrainState, images: jax.Array) -> jax.Array:
+  return jax.nn.sigmoid(train.apply_eval(d_state, images))
+
+
+def generate(g_state: TrainState, latents: jax.Array) -> jax.Array:
   """G in inference mode: `latents [n, latent] -> images [n, H, W, C]`."""
-  apply = jax.jit(lambda z: train.apply_eval(g_state, z))
-  return jnp.concatenate([apply(latents[i:i + batch_size])
-                          for i in range(0, latents.shape[0], batch_size)])
+  return classifier.batched(functools.partial(_generate, g_state), latents)
 
 
-def discriminator_scores(d_state: TrainState, images: jax.Array,
-                         batch_size: int = 1000) -> jax.Array:
+def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
   """`sigmoid(D(x))` in inference mode, `[n]`."""
-  apply = jax.jit(lambda x: jax.nn.sigmoid(train.apply_eval(d_state, x)))
-  return jnp.concatenate([apply(images[i:i + batch_size])
-                          for i in range(0, images.shape[0], batch_size)])
+  return classifier.batched(functools.partial(_scores, d_state), images)
 
 
 def _nearest(queries: jax.Array, keys: jax.Array,
@@ -330,7 +334,7 @@ def _should_stop(config, request, g_state, d_state, c_state,
   return stop, status
 
 
-def unlearn(config: ml_collections.ConfigDict, workdir: str,
+def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
             request: requests.ForgetRequest,
             original: tuple[TrainState, TrainState], c_state,
             train_images: jax.Array, train_ids: np.ndarray,

@@ -28,11 +28,30 @@ SCRIPT = textwrap.dedent('''
       np.testing.assert_array_equal(leaf[0], leaf[3])  # Replicas agree.
     chex.assert_trees_all_close(jax_utils.unreplicate(multi), single,
                                 atol=2e-5, rtol=2e-4)
+
+    from gan_unlearn_jax import unlearn
+    keys = jax.random.split(jax.random.key(3), 4)
+    batch = {
+        'forget_images': jax.random.uniform(keys[0], (8, 28, 28, 1), minval=-1),
+        'fake_targets': jnp.linspace(0.1, 0.9, 8),
+        'remain_images': jax.random.uniform(keys[1], (16, 28, 28, 1), minval=-1),
+        'sub_latents': jax.random.normal(keys[2], (8, 16)),
+        'sub_targets': jax.random.uniform(keys[3], (8, 28, 28, 1), minval=-1),
+    }
+    single = jax.jit(lambda g, d, b, r: unlearn.cascaded_unlearning_step(
+        g, d, b, r, lambda_sub=2.0))(*states, batch, rng)
+    step = jax.pmap(lambda g, d, b, r: unlearn.cascaded_unlearning_step(
+        g, d, b, r, lambda_sub=2.0, axis_name='batch'), axis_name='batch')
+    shard = lambda x: x.reshape(4, x.shape[0] // 4, *x.shape[1:])
+    multi = step(*jax_utils.replicate(states),
+                 jax.tree_util.tree_map(shard, batch), jax_utils.replicate(rng))
+    chex.assert_trees_all_close(jax_utils.unreplicate(multi), single,
+                                atol=2e-5, rtol=2e-4)
     print('MATCH')
 ''')
 
 
-def test_pmapped_train_step_matches_single_device():
+def test_pmapped_steps_match_single_device():
   result = subprocess.run([sys.executable, '-c', SCRIPT], env=subprocess_env(),
                           capture_output=True, text=True, timeout=600)
   assert 'MATCH' in result.stdout, result.stderr[-3000:]
