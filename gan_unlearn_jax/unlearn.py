@@ -362,11 +362,11 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   schedule = _schedule(cfg.cascade, steps_per_pass)
   steps = {kind: _compiled_step(cfg.lambda_sub, batch_sizes, steps_per_pass,
                                 *kind) for kind in set(schedule)}
-  arrays = jax_utils.replicate({'train_images': train_images,
+  arrays = train.replicate({'train_images': train_images,
                                 **dataclasses.asdict(precomputed)})
-  rng = jax_utils.replicate(jax.random.fold_in(jax.random.key(config.seed), 11))
-  counter = jax_utils.replicate(jnp.zeros((), jnp.int32))
-  g_state, d_state = jax_utils.replicate((g_state, d_state))
+  rng = train.replicate(jax.random.fold_in(jax.random.key(config.seed), 11))
+  counter = train.replicate(jnp.zeros((), jnp.int32))
+  g_state, d_state = train.replicate((g_state, d_state))
   check_latents = jax.random.normal(jax.random.key(config.seed + 3),
                                     (cfg.check_size, config.model.latent_dim))
   max_calls = cfg.epochs * len(schedule)

@@ -1,0 +1,113 @@
+r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
+
+  python benchmarks/train_step.py [--configs=mnist_item,cifar10_item]
+      [--batch_sizes=64] [--steps=50]
+
+Runs the pmapped steps of the training and unlearning loops on all local
+devices with synthetic images already on the device (the loops gather real
+batches the same way), and prints a Markdown table. The timed loop runs under
+`jax.transfer_guard('disallow')`: it moves no data from the host.
+"""
+
+import importlib
+import json
+import os
+import sys
+import time
+
+from absl import app
+from absl import flags
+from flax import jax_utils
+import jax
+import jax.numpy as jnp
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gan_unlearn_jax import input_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+flags.DEFINE_list('configs', ['mnist_item', 'cifar10_item'], 'Config names.')
+flags.DEFINE_list('batch_sizes', ['64'], 'Global batch sizes.')
+flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.')
+flags.DEFINE_string('json_out', None, 'Also write the rows as JSON here.')
+FLAGS = flags.FLAGS
+
+
+def _time(step_fn, args, steps):
+  """(compile + first step seconds, steps per second) of `step_fn`."""
+  start = time.perf_counter()
+  out = step_fn(*args)
+  jax.block_until_ready(out)
+  compile_s = time.perf_counter() - start
+  with jax.transfer_guard('disallow'):
+    start = time.perf_counter()
+    for _ in range(steps):
+      out = step_fn(*out[:2], *args[2:])
+    jax.block_until_ready(out)
+  return compile_s, steps / (time.perf_counter() - start)
+
+
+def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
+  config = importlib.import_module(f'configs.{config_name}').get_config()
+  shape = input_pipeline.image_shape(config.data.name)
+  states = train.create_train_states(config, jax.random.key(0))
+  images = jax.random.uniform(jax.random.key(1), (4096, *shape), minval=-1)
+  ids = jnp.arange(4096)
+  replicated = train.replicate
+  rng = replicated(jax.random.key(2))
+
+  gan_step = train.make_pmapped_train_step(4096 // global_batch)
+  epoch_ids = jax.pmap(train.epoch_batches, static_broadcasted_argnums=3)(
+      rng, replicated(jnp.int32(0)), replicated(ids), global_batch)
+  gan = _time(gan_step, (*replicated(states), replicated(images), epoch_ids,
+                         rng), steps)
+
+  arrays = replicated({
+      'train_images': images, 'forget_images': images[:global_batch],
+      'fake_targets': jnp.full((global_batch,), 0.5),
+      'remain_index': ids,
+      'sub_latents': jax.random.normal(jax.random.key(3),
+                                       (global_batch, config.model.latent_dim)),
+      'sub_targets': images[global_batch:2 * global_batch]})
+  unlearn_step = unlearn.make_pmapped_unlearning_step(
+      config.unlearn.lambda_sub, (global_batch,) * 3, 1)
+  counter = replicated(jnp.int32(0))
+  # The counter only picks the batches; the timing holds it fixed.
+  def cascaded(g, d, arrays, rng, counter):
+    g, d, counter, metrics = unlearn_step(g, d, arrays, rng, counter)
+    return g, d, metrics
+  cascade = _time(cascaded, (*replicated(states), arrays, rng, counter), steps)
+
+  rows = []
+  for name, (compile_s, steps_per_s) in (('GAN train_step', gan),
+                                         ('cascaded_unlearning_step', cascade)):
+    rows.append({'config': config_name, 'step': name,
+                 'devices': jax.local_device_count(),
+                 'backend': jax.default_backend(),
+                 'global_batch': global_batch, 'compile_s': compile_s,
+                 'steps_per_s': steps_per_s,
+                 'images_per_s': steps_per_s * global_batch})
+  return rows
+
+
+def main(argv):
+  del argv
+  rows = [row for name in FLAGS.configs for batch in FLAGS.batch_sizes
+          for row in benchmark(name, int(batch), FLAGS.steps)]
+  device = jax.devices()[0].device_kind
+  print(f'\n{device}, {jax.local_device_count()} device(s), '
+        f'{FLAGS.steps} timed steps\n')
+  print('| config | step | devices | global batch | compile + 1st step (s) '
+        '| steps/s | images/s |')
+  print('|---|---|---|---|---|---|---|')
+  for r in rows:
+    print(f"| {r['config']} | {r['step']} | {r['devices']} | "
+          f"{r['global_batch']} | {r['compile_s']:.1f} | "
+          f"{r['steps_per_s']:.2f} | {r['images_per_s']:.0f} |")
+  if FLAGS.json_out:
+    with open(FLAGS.json_out, 'w') as f:
+      json.dump(rows, f, indent=2)
+
+
+if __name__ == '__main__':
+  app.run(main)
