@@ -67,6 +67,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.fake_label = ml_collections.ConfigDict()
   config.fake_label.num_samples = 1024  # Latents for the `generated` mode.
 
+  config.evaluation = ml_collections.ConfigDict()
+  config.evaluation.num_samples = 5000  # Generated samples per model.
+  config.evaluation.max_members = 1000  # Forget images (and as many held-out).
+  config.evaluation.seed = 0  # The same latents for every model.
+
   # The evaluation classifier C (LeNet-style on MNIST, a small VGG on CIFAR).
   config.classifier = ml_collections.ConfigDict()
   config.classifier.widths = (32, 64)

@@ -21,6 +21,7 @@ def get_config():
   config.substitution.pool_size = 512
   config.substitution.num_class_latents = 64
   config.fake_label.num_samples = 256
+  config.evaluation.num_samples = 512
   config.classifier.widths = (8, 16)
   config.classifier.feature_dim = 32
   config.classifier.epochs = 1

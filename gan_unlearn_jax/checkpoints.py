@@ -8,13 +8,11 @@ and renames it when complete, so a run killed while saving leaves no step that
 restores as complete.
 """
 
-import json
 import os
 import shutil
 from typing import Any, Optional
 
 import jax
-import numpy as np
 import orbax.checkpoint as ocp
 
 from gan_unlearn_jax.errors import UserError
@@ -22,7 +20,7 @@ from gan_unlearn_jax.errors import UserError
 # Which CLI mode writes each kind of checkpoint, for error messages.
 MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
               'retrained': 'retrain', 'finetuned': 'finetune',
-              'classifier': 'train (or any mode that evaluates)'}
+              'classifier': 'unlearn'}
 
 
 def directory(workdir: str, name: str) -> str:
@@ -88,20 +86,3 @@ def load(workdir: str, name: str, template: Any) -> Any:
   finally:
     mngr.close()
 
-
-def write_json(workdir: str, name: str, filename: str, content: Any) -> None:
-  """Writes `content` beside the checkpoint `name` (process 0 only)."""
-  if jax.process_index() != 0:
-    return
-  path = os.path.join(directory(workdir, name), filename)
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  with open(path, 'w') as f:
-    json.dump(content, f, indent=2, sort_keys=True, default=_json_default)
-
-
-def _json_default(value):
-  if isinstance(value, np.ndarray):
-    return value.tolist()
-  if isinstance(value, np.generic):
-    return value.item()
-  raise TypeError(f'Not JSON serialisable: {type(value)}')

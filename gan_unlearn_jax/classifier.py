@@ -6,6 +6,7 @@ distance (FCD) and of the item-substitution nearest-neighbour search.
 """
 
 import functools
+import os
 
 from absl import logging
 from flax.training import train_state
@@ -18,6 +19,7 @@ import optax
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import models
+from gan_unlearn_jax import monitoring
 
 NAME = 'classifier'
 
@@ -118,6 +120,7 @@ def load_or_train(config: ml_collections.ConfigDict, workdir: str,
   mngr = checkpoints.manager(workdir, NAME)
   checkpoints.save(mngr, int(state.step), state)
   mngr.close()
-  checkpoints.write_json(workdir, NAME, 'metrics.json',
-                         {'test_accuracy': test_accuracy})
+  monitoring.write_json(
+      os.path.join(checkpoints.directory(workdir, NAME), 'metrics.json'),
+      {'test_accuracy': test_accuracy})
   return state

@@ -1,5 +1,13 @@
-"""Metrics over arrays (see METHOD.md, "Evaluation")."""
+"""Metrics over arrays (METHOD.md, "Evaluation"), in float64 on the host.
 
+Membership inference scores rank forget-set members against held-out
+non-members of the same kind: a higher score means "more likely a member".
+"""
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 
@@ -8,13 +16,141 @@ def roc_auc(member_scores, nonmember_scores) -> float:
   members = np.asarray(member_scores, np.float64).ravel()
   nonmembers = np.asarray(nonmember_scores, np.float64).ravel()
   scores = np.concatenate([members, nonmembers])
-  order = scores.argsort(kind='mergesort')
-  ranks = np.empty(len(scores))
-  ranks[order] = np.arange(1, len(scores) + 1)
-  # Average the ranks of ties.
-  unique, inverse, counts = np.unique(scores, return_inverse=True,
-                                      return_counts=True)
-  rank_sums = np.bincount(inverse, weights=ranks)
-  ranks = (rank_sums / counts)[inverse]
+  # Mid-ranks, so that ties count one half.
+  _, inverse, counts = np.unique(scores, return_inverse=True,
+                                 return_counts=True)
+  ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]
   n_m, n_n = len(members), len(nonmembers)
   return float((ranks[:n_m].sum() - n_m * (n_m + 1) / 2) / (n_m * n_n))
+
+
+def tpr_at_fpr(member_scores, nonmember_scores, fpr: float = 0.01) -> float:
+  """Share of members scored above the threshold that flags at most `fpr`
+  of the non-members."""
+  nonmembers = np.sort(np.asarray(nonmember_scores, np.float64).ravel())
+  allowed = int(np.floor(fpr * len(nonmembers)))
+  threshold = nonmembers[len(nonmembers) - allowed - 1]
+  return float(np.mean(np.asarray(member_scores, np.float64) > threshold))
+
+
+def bootstrap_interval(member_scores, nonmember_scores,
+                       statistic: Callable = roc_auc, num_resamples: int = 1000,
+                       seed: int = 0) -> tuple[float, float]:
+  """95% percentile-bootstrap interval of `statistic(members, nonmembers)`."""
+  members = np.asarray(member_scores, np.float64).ravel()
+  nonmembers = np.asarray(nonmember_scores, np.float64).ravel()
+  rng = np.random.default_rng(seed)
+  values = [statistic(rng.choice(members, len(members)),
+                      rng.choice(nonmembers, len(nonmembers)))
+            for _ in range(num_resamples)]
+  low, high = np.percentile(values, [2.5, 97.5])
+  return float(low), float(high)
+
+
+def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
+  """Square root of a symmetric positive semi-definite matrix (eigh, with
+  round-off negatives clipped), stable for near-singular matrices."""
+  values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+  return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def frechet_distance_from_moments(mean_a, cov_a, mean_b, cov_b) -> float:
+  """||m_a - m_b||^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2)."""
+  mean_a, mean_b = np.asarray(mean_a, np.float64), np.asarray(mean_b,
+                                                                np.float64)
+  cov_a, cov_b = np.asarray(cov_a, np.float64), np.asarray(cov_b, np.float64)
+  root_a = _sqrt_psd(cov_a)
+  cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+  trace_sqrt = np.sqrt(np.clip(cross, 0, None)).sum()
+  distance = (np.sum((mean_a - mean_b)**2) + np.trace(cov_a) +
+              np.trace(cov_b) - 2 * trace_sqrt)
+  return float(max(distance, 0.0))
+
+
+def frechet_distance(features_a, features_b) -> float:
+  """Frechet distance of Gaussians fitted to `features [n, d]` (float64)."""
+  a = np.asarray(features_a, np.float64)
+  b = np.asarray(features_b, np.float64)
+  return frechet_distance_from_moments(a.mean(0), np.cov(a, rowvar=False),
+                                       b.mean(0), np.cov(b, rowvar=False))
+
+
+def classifier_score(probabilities) -> float:
+  """exp(E_x KL(p(y|x) || p(y))) of class probabilities `[n, classes]`."""
+  p = np.asarray(probabilities, np.float64)
+  marginal = p.mean(0, keepdims=True)
+  kl = np.sum(p * (np.log(p + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+  return float(np.exp(kl.mean()))
+
+
+# ----------------------------------------------------------------------------
+# Models against the forget request.
+
+
+def _nearest_distances(queries, samples, batch_size: int = 256) -> np.ndarray:
+  """L2 distance of each query image to its nearest sample, `[n_queries]`."""
+  flat_samples = jnp.reshape(samples, (samples.shape[0], -1))
+  sample_norms = jnp.sum(flat_samples**2, 1)
+  distance = jax.jit(lambda q: jnp.sqrt(jnp.maximum(jnp.min(
+      jnp.sum(q**2, 1)[:, None] - 2 * q @ flat_samples.T +
+      sample_norms[None, :], axis=1), 0)))
+  flat = jnp.reshape(queries, (queries.shape[0], -1))
+  return np.concatenate([np.asarray(distance(flat[i:i + batch_size]))
+                         for i in range(0, flat.shape[0], batch_size)])
+
+
+def membership_metrics(member_scores, nonmember_scores, prefix: str) -> dict:
+  low, high = bootstrap_interval(member_scores, nonmember_scores)
+  return {f'{prefix}_auc': roc_auc(member_scores, nonmember_scores),
+          f'{prefix}_auc_ci95': [low, high],
+          f'{prefix}_tpr_at_1pct_fpr': tpr_at_fpr(member_scores,
+                                                  nonmember_scores)}
+
+
+def evaluate_model(config, g_state, d_state, c_state, request, train_split,
+                   test_split) -> dict:
+  """The metrics of one model against a forget request.
+
+  Non-members are held-out images of the same kind as the forget set (the
+  request's class for a class request), from the evaluation half of the test
+  split, as many as there are members.
+  """
+  from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top
+  from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
+  _, eval_ids = unlearn.probe_split(test_split)
+  labels = np.asarray(test_split.labels)[eval_ids]
+  if request.kind == 'class':
+    eval_ids = eval_ids[labels == request.forget_class]
+  count = min(len(request.forget_ids), len(eval_ids),
+              config.evaluation.max_members)
+  members = train_split.images[request.forget_ids[:count]]
+  nonmembers = test_split.images[eval_ids[:count]]
+  latents = jax.random.normal(jax.random.key(config.evaluation.seed),
+                              (config.evaluation.num_samples,
+                               config.model.latent_dim))
+  samples = unlearn.generate(g_state, latents)
+  scores = lambda x: np.asarray(unlearn.discriminator_scores(d_state, x))
+  metrics = {
+      **membership_metrics(scores(members), scores(nonmembers), 'mia_whitebox'),
+      # GAN-Leaks full black-box: closer to a generated sample = member.
+      **membership_metrics(-_nearest_distances(members, samples),
+                           -_nearest_distances(nonmembers, samples),
+                           'mia_blackbox'),
+      'num_members': count,
+  }
+  logits = classifier.predict_logits(c_state, samples)
+  probabilities = np.asarray(jax.nn.softmax(logits))
+  classes = probabilities.argmax(1)
+  real = test_split.images[unlearn.probe_split(test_split)[1]]
+  real_labels = np.asarray(test_split.labels)[unlearn.probe_split(test_split)[1]]
+  sample_features = np.asarray(classifier.features(c_state, samples))
+  real_features = np.asarray(classifier.features(c_state, real))
+  metrics['fcd'] = frechet_distance(sample_features, real_features)
+  metrics['classifier_score'] = classifier_score(probabilities)
+  if request.kind == 'class':
+    c = request.forget_class
+    metrics['forget_class_rate'] = float(np.mean(classes == c))
+    metrics['forget_class_prob'] = float(probabilities[:, c].mean())
+    metrics['fcd_retained'] = frechet_distance(
+        sample_features[classes != c], real_features[real_labels != c])
+  return metrics

@@ -16,7 +16,9 @@ import numpy as np
 
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
+from gan_unlearn_jax import evaluate
 from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
@@ -31,16 +33,14 @@ def initialize_distributed(config: ml_collections.ConfigDict) -> None:
 
 
 def write_timings(workdir: str, timings: dict) -> None:
-  if jax.process_index() != 0 or not timings:
-    return
+  """Merges `timings` into `timings.json` (earlier stages' seconds stay)."""
   path = os.path.join(workdir, 'timings.json')
   previous = {}
   if os.path.exists(path):
     with open(path) as f:
       previous = json.load(f)
-  os.makedirs(workdir, exist_ok=True)
-  with open(path, 'w') as f:
-    json.dump({**previous, **timings}, f, indent=2, sort_keys=True)
+  if timings:
+    monitoring.write_json(path, {**previous, **timings})
 
 
 class Experiment:
@@ -130,14 +130,41 @@ class Experiment:
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,
                 states, self.train_split.images, remain, steps)
 
+  def evaluate(self):
+    """Evaluates every model the workdir holds; writes `metrics.json`."""
+    c_state = self.classifier()
+    test_split = self.test_split
+    models, missing = {}, {}
+    for model in ('original', 'unlearned', 'retrained', 'finetuned'):
+      name = (model if model == 'original'
+              else f'{model}/{self.request.name}')
+      if not checkpoints.exists(self.workdir, name):
+        missing[model] = (f'no {checkpoints.directory(self.workdir, name)}; '
+                          f'--config.mode={checkpoints.MAKER_MODE[model]} '
+                          'makes it')
+        logging.warning('Not evaluated: %s', missing[model])
+        continue
+      models[model] = evaluate.evaluate_model(
+          self.config, *self.load(name), c_state, self.request,
+          self.train_split, test_split)
+      logging.info('%s: %s', model, models[model])
+    if 'original' not in models:
+      raise UserError(f'Nothing to evaluate: {missing["original"]}.')
+    monitoring.write_json(os.path.join(self.workdir, 'metrics.json'), {
+        'request': self.request.to_json(),
+        'num_samples': self.config.evaluation.num_samples,
+        'feature_extractor': 'penultimate layer of the classifier C '
+                             '(checkpoints/classifier)',
+        'metrics': models, 'missing': missing})
+
 
 STAGES = {
     'train': ('train_original',),
     'unlearn': ('unlearn',),
     'retrain': ('retrain',),
     'finetune': ('finetune',),
-    'evaluate': (),
-    'all': ('train_original', 'unlearn', 'retrain', 'finetune'),
+    'evaluate': ('evaluate',),
+    'all': ('train_original', 'unlearn', 'retrain', 'finetune', 'evaluate'),
 }
 
 

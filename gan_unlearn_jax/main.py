@@ -1,4 +1,4 @@
-r"""Runs an experiment: train, unlearn, retrain, fine-tune, evaluate, report.
+r"""Runs an experiment: train, unlearn, retrain from scratch, fine-tune.
 
   python -m gan_unlearn_jax.main --config=configs/mnist_item.py --workdir=runs/mnist_item
 

@@ -1,6 +1,7 @@
 """What a long run shows its user: progress with ETA, TensorBoard scalars, PNG
 grids, and a stop with a clear error when a metric is not finite."""
 
+import json
 import math
 import os
 import time
@@ -75,6 +76,21 @@ def format_seconds(seconds: float) -> str:
   hours, minutes = divmod(minutes, 60)
   return f'{hours}h{minutes:02d}m{seconds:02d}s' if hours else (
       f'{minutes}m{seconds:02d}s')
+
+
+def write_json(path: str, content) -> None:
+  """Writes `content` as JSON (process 0 only), numpy values included."""
+  if jax.process_index() != 0:
+    return
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(content, f, indent=2, sort_keys=True, default=_json_default)
+
+
+def _json_default(value):
+  if isinstance(value, (np.ndarray, np.generic, jax.Array)):
+    return np.asarray(value).tolist()
+  raise TypeError(f'Not JSON serialisable: {type(value)}')
 
 
 def image_grid(images, columns: int = 8) -> np.ndarray:

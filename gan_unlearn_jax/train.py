@@ -73,7 +73,9 @@ def apply_train(state: TrainState, params, batch_stats, inputs: jax.Array,
   return outputs, updates['batch_stats']
 
 
+@jax.jit
 def apply_eval(state: TrainState, inputs: jax.Array) -> jax.Array:
+  """Applies a model in inference mode (BatchNorm running averages)."""
   return state.apply_fn({'params': state.params,
                          'batch_stats': state.batch_stats}, inputs, train=False)
 
@@ -314,9 +316,12 @@ def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
       monitoring.save_grid(
           apply_eval(jax_utils.unreplicate(g_state), fixed_latents),
           workdir, f'samples/{name.replace("/", "_")}_epoch{epoch + 1:03d}.png')
+  g_state, d_state = jax_utils.unreplicate((g_state, d_state))
+  if mngr.latest_step() != step:  # E.g. zero steps: still leave a checkpoint.
+    checkpoints.save(mngr, step, {'g': g_state, 'd': d_state})
   writer.close()
   mngr.close()
-  return jax_utils.unreplicate(g_state), jax_utils.unreplicate(d_state)
+  return g_state, d_state
 
 
 def train_gan(config: ml_collections.ConfigDict, workdir: str, *,

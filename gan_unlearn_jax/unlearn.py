@@ -12,6 +12,7 @@ Everything request-specific lives in plain arrays computed once on the host
 
 import dataclasses
 import functools
+import os
 import time
 from typing import Any, Optional
 
@@ -31,6 +32,7 @@ from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import train
 from gan_unlearn_jax import validation
+from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.train import TrainState
 
 FAKE_LABEL_MODES = validation.FAKE_LABEL_MODES
@@ -111,18 +113,14 @@ def cascaded_unlearning_step(
 
 
 @jax.jit
-def _generate(g_state: TrainState, latents: jax.Array) -> jax.Array:
-  return train.apply_eval(g_state, latents)
-
-
-@jax.jit
 def _scores(d_state: TrainState, images: jax.Array) -> jax.Array:
   return jax.nn.sigmoid(train.apply_eval(d_state, images))
 
 
 def generate(g_state: TrainState, latents: jax.Array) -> jax.Array:
   """G in inference mode: `latents [n, latent] -> images [n, H, W, C]`."""
-  return classifier.batched(functools.partial(_generate, g_state), latents)
+  return classifier.batched(functools.partial(train.apply_eval, g_state),
+                            latents)
 
 
 def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
@@ -227,7 +225,7 @@ def precompute(config: ml_collections.ConfigDict,
     is_class = classes == request.forget_class
     chosen = np.flatnonzero(np.asarray(is_class))
     if len(chosen) == 0:
-      raise RuntimeError(
+      raise UserError(
           f'None of the {sub.pool_size} pool latents generates class '
           f'{request.forget_class}; raise config.substitution.pool_size.')
     # A fixed count, so that every class request has the same shapes.
@@ -373,12 +371,23 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   name = f'unlearned/{request.name}'
   writer = monitoring.MetricWriter(workdir, name)
   progress = monitoring.Progress(name, 0, max_calls)
-  calls, status, stopped = 0, {}, False
   logging.info('%s: %d forget images, %d substitution latents, fake label %s '
                '(mean %.3f), %d devices.', name, len(request.forget_ids),
                precomputed.sub_latents.shape[0], cfg.fake_label,
                float(precomputed.fake_targets.mean()), devices)
-  while calls < max_calls and not stopped:
+  calls, values, status, stopped = 0, {}, {}, False
+  while True:
+    # The rule is checked before the first step too: a forget set that the
+    # original already cannot tell from held-out data needs no unlearning.
+    if cfg.stop == 'heldout_match' and (calls % cfg.check_every == 0 or
+                                        calls == max_calls):
+      stopped, status = _should_stop(
+          config, request, *jax_utils.unreplicate((g_state, d_state)),
+          c_state, precomputed, heldout, check_latents)
+      writer.write(calls, status)
+      progress.update(calls, {**values, **status})
+    if stopped or calls == max_calls:
+      break
     update = schedule[calls % len(schedule)]
     g_state, d_state, counter, metrics = steps[update](
         g_state, d_state, arrays, rng, counter)
@@ -386,13 +395,9 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
     if calls % cfg.check_every == 0 or calls == max_calls:
       values = monitoring.check_finite(jax_utils.unreplicate(metrics), name,
                                        calls)
-      if cfg.stop == 'heldout_match':
-        stopped, status = _should_stop(
-            config, request, *jax_utils.unreplicate((g_state, d_state)),
-            c_state, precomputed, heldout, check_latents)
-        values.update(status)
       writer.write(calls, values)
-      progress.update(calls, values)
+      if cfg.stop != 'heldout_match':
+        progress.update(calls, values)
   g_state, d_state = jax_utils.unreplicate((g_state, d_state))
   jax.block_until_ready(d_state.params)
   record = {'steps': calls, 'stopped_early': bool(stopped),
@@ -404,8 +409,9 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   mngr = checkpoints.manager(workdir, name)
   checkpoints.save(mngr, calls, {'g': g_state, 'd': d_state})
   mngr.close()
-  checkpoints.write_json(workdir, name, 'request.json', request.to_json())
-  checkpoints.write_json(workdir, name, 'precomputed.json',
-                         precomputed.summary())
-  checkpoints.write_json(workdir, name, 'record.json', record)
+  folder = checkpoints.directory(workdir, name)
+  for filename, content in (('request.json', request.to_json()),
+                            ('precomputed.json', precomputed.summary()),
+                            ('record.json', record)):
+    monitoring.write_json(os.path.join(folder, filename), content)
   return (g_state, d_state), record

@@ -36,7 +36,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   for field in ('unlearn.batch_size', 'unlearn.epochs', 'unlearn.check_every',
                 'unlearn.check_size', 'substitution.pool_size',
                 'substitution.num_class_latents', 'fake_label.num_samples',
-                'classifier.epochs', 'classifier.batch_size'):
+                'classifier.epochs', 'classifier.batch_size',
+                'evaluation.num_samples', 'evaluation.max_members'):
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')

@@ -1,5 +1,7 @@
 """The command line, end to end, in subprocesses."""
 
+import json
+import math
 import os
 import subprocess
 import sys
@@ -36,3 +38,26 @@ def test_bad_config_exits_with_message_and_writes_nothing(tmp_path):
   assert 'config.train.batch_size=0' in result.stderr
   assert 'Traceback' not in result.stderr
   assert not workdir.exists()
+
+
+def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
+  result = run_main(tmp_path)  # configs/test.py: --config.mode=all.
+  assert result.returncode == 0, result.stderr[-3000:]
+  request = 'random32-seed0'
+  for name in ('original', 'classifier', f'unlearned/{request}',
+               f'retrained/{request}', f'finetuned/{request}'):
+    assert os.listdir(tmp_path / 'checkpoints' / name), name
+  with open(tmp_path / 'timings.json') as f:
+    timings = json.load(f)
+  assert set(timings) == {'train', 'classifier', 'unlearn',
+                          'unlearn_precompute', 'retrain', 'finetune'}
+  assert 0 < timings['unlearn_precompute'] < timings['unlearn']
+  with open(tmp_path / 'metrics.json') as f:
+    report = json.load(f)
+  assert set(report['metrics']) == {'original', 'unlearned', 'retrained',
+                                    'finetuned'}
+  for metrics in report['metrics'].values():
+    for key in ('mia_whitebox_auc', 'mia_blackbox_auc', 'fcd',
+                'classifier_score'):
+      assert math.isfinite(metrics[key]), key
+    assert metrics['num_members'] == 32

@@ -90,6 +90,16 @@ def test_class_unlearning_lowers_the_forgotten_class_rate(trained):
   assert after < 0.3 * shares[forget_class], (shares, after)
 
 
+def test_staged_cascade_runs_all_d_steps_then_all_g_steps(trained):
+  config, _, exp, original, _ = trained
+  request = _request(config, exp, num_random=32)  # 2 steps a pass.
+  (g_state, d_state), record = _run(trained, request, cascade='staged',
+                                    stop='epochs', epochs=1)
+  assert record['steps'] == 4  # 2 D-only calls, then 2 G-only calls.
+  assert int(d_state.step) - int(original[1].step) == 2
+  assert int(g_state.step) - int(original[0].step) == 2
+
+
 def test_class_substitution_latents_generate_the_class(trained):
   config, _, exp, (g_state, d_state), c_state = trained
   request = _request(config, exp, forget_class=3)
