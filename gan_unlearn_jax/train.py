@@ -239,6 +239,10 @@ def local_rows(rows: jax.Array, axis_name: str) -> jax.Array:
       rows, jax.lax.axis_index(axis_name) * local, local, axis=-1)
 
 
+_p_epoch_batches = jax.pmap(epoch_batches, static_broadcasted_argnums=3)
+
+
+@functools.lru_cache  # One compiled step per shape in a process.
 def make_pmapped_train_step(steps_per_epoch: int):
   """`train_step` over all local devices, gathering each batch on device.
 
@@ -257,7 +261,6 @@ def make_pmapped_train_step(steps_per_epoch: int):
 def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
         states: tuple[TrainState, TrainState], images: jax.Array,
         example_ids: np.ndarray, num_steps: int,
-        step_fn_cache: Optional[dict] = None,
         ) -> tuple[TrainState, TrainState]:
   """Trains `states` for `num_steps` GAN steps on `images[example_ids]`.
 
@@ -278,11 +281,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
 
   data_rng, step_rng, sample_rng = jax.random.split(
       jax.random.key(config.seed), 3)
-  cache = step_fn_cache if step_fn_cache is not None else {}
-  if steps_per_epoch not in cache:
-    cache[steps_per_epoch] = make_pmapped_train_step(steps_per_epoch)
-  p_step = cache[steps_per_epoch]
-  p_epoch_batches = jax.pmap(epoch_batches, static_broadcasted_argnums=3)
+  p_step = make_pmapped_train_step(steps_per_epoch)
 
   g_state, d_state = replicate(states)
   images, ids, step_rng = replicate(
@@ -297,7 +296,7 @@ def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
   while step < end:
     epoch = step // steps_per_epoch
     if epoch != epoch_of_ids:
-      epoch_ids = p_epoch_batches(data_rngs, d_state.step // steps_per_epoch,
+      epoch_ids = _p_epoch_batches(data_rngs, d_state.step // steps_per_epoch,
                                   ids, global_batch)
       epoch_of_ids = epoch
     g_state, d_state, metrics = p_step(g_state, d_state, images, epoch_ids,

@@ -174,19 +174,42 @@ def probe_images(test_split, request: requests.ForgetRequest) -> jax.Array:
   return test_split.images[ids]
 
 
+@jax.jit
+def _batch_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
+  logits, _ = train.apply_train(d_state, d_state.params, d_state.batch_stats,
+                                images, None)
+  return jax.nn.sigmoid(logits)
+
+
+def batch_scores(d_state: TrainState, images: jax.Array,
+                 batch_size: int) -> jax.Array:
+  """`sigmoid(D(x))` in training mode, each batch with its own statistics,
+  as the cascaded step scores a batch of forget images."""
+  return classifier.batched(functools.partial(_batch_scores, d_state), images,
+                            batch_size)
+
+
 def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
                        d_state: TrainState, sub_latents: jax.Array,
                        heldout_images: jax.Array, num_samples: int,
-                       rng: jax.Array) -> jax.Array:
-  """The fake label `[num_forget]`: D's target for each forget image."""
+                       batch_size: int, rng: jax.Array) -> jax.Array:
+  """The fake label `[num_forget]`: D's target for each forget image.
+
+  D0's scores are taken as the step takes them (training mode, batches of
+  `batch_size` with their own BatchNorm statistics), so that the label is on
+  the scale D is trained at. Inference-mode scores differ: BatchNorm's running
+  averages mix real and generated batches (on the default MNIST GAN, D0 scores
+  generated images 0.69 in inference mode and 0.29 in training mode).
+  """
+  scores = lambda images: batch_scores(d_state, images, batch_size)
   if mode == 'generated':
     latents = jax.random.normal(rng, (num_samples, sub_latents.shape[1]))
-    level = discriminator_scores(d_state, generate(g_state, latents)).mean()
+    level = scores(generate(g_state, latents)).mean()
   elif mode == 'substitute':
-    scores = discriminator_scores(d_state, generate(g_state, sub_latents))
-    return scores[jnp.arange(num_forget) % scores.shape[0]]
+    substitute = scores(generate(g_state, sub_latents))
+    return substitute[jnp.arange(num_forget) % substitute.shape[0]]
   elif mode == 'heldout':
-    level = discriminator_scores(d_state, heldout_images).mean()
+    level = scores(heldout_images).mean()
   elif mode == 'zero':
     level = 0.0
   else:
@@ -239,7 +262,8 @@ def precompute(config: ml_collections.ConfigDict,
         c_state, generate(g_state, sub_latents)), pool_features, allowed)
   fake_targets = fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
-      sub_latents, heldout_images, config.fake_label.num_samples, fake_rng)
+      sub_latents, heldout_images, config.fake_label.num_samples,
+      config.unlearn.batch_size // jax.device_count(), fake_rng)
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(np.setdiff1d(train_ids, request.forget_ids),
@@ -251,6 +275,9 @@ def precompute(config: ml_collections.ConfigDict,
 # The data-parallel loop.
 
 
+# Cached by the static arguments, so that later requests of the same shape in
+# this process reuse the compiled step ("warm" unlearning).
+@functools.lru_cache
 def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
                                  steps_per_pass: int, update_d: bool = True,
                                  update_g: bool = True):
@@ -291,17 +318,6 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
     return g_state, d_state, counter + 1, metrics
 
   return jax.pmap(step, axis_name=train.AXIS, donate_argnums=(0, 1))
-
-
-# Compiled steps by their static arguments, so that later requests of the same
-# shape in this process reuse them ("warm" unlearning).
-_STEP_CACHE: dict[tuple, Any] = {}
-
-
-def _compiled_step(*key):
-  if key not in _STEP_CACHE:
-    _STEP_CACHE[key] = make_pmapped_unlearning_step(*key)
-  return _STEP_CACHE[key]
 
 
 def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
@@ -358,8 +374,9 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   batch_sizes = (cfg.batch_size, cfg.batch_size, cfg.batch_size)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   schedule = _schedule(cfg.cascade, steps_per_pass)
-  steps = {kind: _compiled_step(cfg.lambda_sub, batch_sizes, steps_per_pass,
-                                *kind) for kind in set(schedule)}
+  steps = {kind: make_pmapped_unlearning_step(
+      cfg.lambda_sub, batch_sizes, steps_per_pass, *kind)
+           for kind in set(schedule)}
   arrays = train.replicate({'train_images': train_images,
                                 **dataclasses.asdict(precomputed)})
   rng = train.replicate(jax.random.fold_in(jax.random.key(config.seed), 11))
