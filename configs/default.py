@@ -12,6 +12,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.seed = 0
   # train | unlearn | retrain | finetune | evaluate | all
   config.mode = 'all'
+  # Join JAX's multi-process runtime (jax.distributed.initialize(), configured
+  # by the usual environment variables) before anything else.
+  config.distributed = False
 
   config.data = ml_collections.ConfigDict()
   config.data.name = 'mnist'

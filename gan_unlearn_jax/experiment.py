@@ -5,6 +5,7 @@ classifier, unlearning, retraining from scratch and fine-tuning; each stage's
 wall-clock seconds go to `timings.json`.
 """
 
+import functools
 import json
 import os
 import time
@@ -28,7 +29,7 @@ from gan_unlearn_jax.errors import UserError
 
 def initialize_distributed(config: ml_collections.ConfigDict) -> None:
   """Joins JAX's multi-process runtime when the config asks for it."""
-  if config.get('distributed', False):
+  if config.distributed:
     jax.distributed.initialize()
 
 
@@ -78,7 +79,7 @@ class Experiment:
     restored = checkpoints.load(self.workdir, name, self._template())
     return restored['g'], restored['d']
 
-  @property
+  @functools.cached_property
   def test_split(self):
     return input_pipeline.load_split(self.config.data, 'test')
 
@@ -90,24 +91,24 @@ class Experiment:
                 images=self.train_split.images, example_ids=self.train_ids)
 
   def classifier(self):
-    if not checkpoints.exists(self.workdir, classifier.NAME):
-      self._timed('classifier', classifier.load_or_train, self.config,
-                  self.workdir, self.train_split, self.test_split)
-    return classifier.load_or_train(self.config, self.workdir)
+    if checkpoints.exists(self.workdir, classifier.NAME):
+      return classifier.load_or_train(self.config, self.workdir)
+    return self._timed('classifier', classifier.load_or_train, self.config,
+                       self.workdir, self.train_split, self.test_split)
 
   def unlearn(self):
     original = self.load('original')
     c_state = self.classifier()
     _, record = self._timed(
-        'unlearn', unlearn.unlearn_request, self.config, self.workdir, self.request,
-        original, c_state, self.train_split.images, self.train_ids,
-        self.test_split)
+        'unlearn', unlearn.unlearn_request, self.config, self.workdir,
+        self.request, original, c_state, self.train_split.images,
+        self.train_ids, self.test_split)
     self.timings['unlearn_precompute'] = record['precompute_s']
 
   def retrain(self):
     remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
     name = f'retrained/{self.request.name}'
-    if self.config.mode == 'all' and self._complete(name, remain):
+    if self._complete(name, remain):
       logging.info('Reusing the complete checkpoints/%s.', name)
       return
     self._timed('retrain', train.train_gan, self.config, self.workdir,
