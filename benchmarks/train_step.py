@@ -70,7 +70,7 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
                                        (global_batch, config.model.latent_dim)),
       'sub_targets': images[global_batch:2 * global_batch]})
   unlearn_step = unlearn.make_pmapped_unlearning_step(
-      config.unlearn.lambda_sub, (global_batch,) * 3, 1)
+      config.unlearn.lambda_sub, global_batch, 1)
   counter = replicated(jnp.int32(0))
   # The counter only picks the batches; the timing holds it fixed.
   def cascaded(g, d, arrays, rng, counter):

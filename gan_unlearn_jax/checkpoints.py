@@ -60,8 +60,7 @@ def remove(workdir: str, name: str) -> None:
 
 
 def exists(workdir: str, name: str) -> bool:
-  path = directory(workdir, name)
-  return os.path.isdir(path) and bool(ocp.utils.checkpoint_steps(path))
+  return latest_step(workdir, name) is not None
 
 
 def load(workdir: str, name: str, template: Any) -> Any:
@@ -85,4 +84,3 @@ def load(workdir: str, name: str, template: Any) -> Any:
         f'{str(e)[:200]}). Delete it and rerun --config.mode={mode}.') from e
   finally:
     mngr.close()
-

@@ -87,16 +87,24 @@ def classifier_score(probabilities) -> float:
 # Models against the forget request.
 
 
+def squared_distances(queries: jax.Array, keys: jax.Array) -> jax.Array:
+  """Squared L2 distances of rows, `[n_queries, n_keys]`."""
+  return (jnp.sum(queries**2, 1)[:, None] - 2 * queries @ keys.T +
+          jnp.sum(keys**2, 1)[None, :])
+
+
+@jax.jit
+def _nearest_distance(queries: jax.Array, samples: jax.Array) -> jax.Array:
+  flat = lambda x: x.reshape(x.shape[0], -1)
+  return jnp.sqrt(jnp.maximum(
+      jnp.min(squared_distances(flat(queries), flat(samples)), axis=1), 0))
+
+
 def _nearest_distances(queries, samples, batch_size: int = 256) -> np.ndarray:
   """L2 distance of each query image to its nearest sample, `[n_queries]`."""
-  flat_samples = jnp.reshape(samples, (samples.shape[0], -1))
-  sample_norms = jnp.sum(flat_samples**2, 1)
-  distance = jax.jit(lambda q: jnp.sqrt(jnp.maximum(jnp.min(
-      jnp.sum(q**2, 1)[:, None] - 2 * q @ flat_samples.T +
-      sample_norms[None, :], axis=1), 0)))
-  flat = jnp.reshape(queries, (queries.shape[0], -1))
-  return np.concatenate([np.asarray(distance(flat[i:i + batch_size]))
-                         for i in range(0, flat.shape[0], batch_size)])
+  return np.concatenate([np.asarray(_nearest_distance(
+      queries[i:i + batch_size], samples))
+                         for i in range(0, queries.shape[0], batch_size)])
 
 
 def membership_metrics(member_scores, nonmember_scores, prefix: str) -> dict:
@@ -118,13 +126,14 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top
   from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
   _, eval_ids = unlearn.probe_split(test_split)
-  labels = np.asarray(test_split.labels)[eval_ids]
+  real_labels = np.asarray(test_split.labels)[eval_ids]
+  kind_ids = eval_ids
   if request.kind == 'class':
-    eval_ids = eval_ids[labels == request.forget_class]
-  count = min(len(request.forget_ids), len(eval_ids),
+    kind_ids = eval_ids[real_labels == request.forget_class]
+  count = min(len(request.forget_ids), len(kind_ids),
               config.evaluation.max_members)
   members = train_split.images[request.forget_ids[:count]]
-  nonmembers = test_split.images[eval_ids[:count]]
+  nonmembers = test_split.images[kind_ids[:count]]
   latents = jax.random.normal(jax.random.key(config.evaluation.seed),
                               (config.evaluation.num_samples,
                                config.model.latent_dim))
@@ -141,10 +150,9 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   logits = classifier.predict_logits(c_state, samples)
   probabilities = np.asarray(jax.nn.softmax(logits))
   classes = probabilities.argmax(1)
-  real = test_split.images[unlearn.probe_split(test_split)[1]]
-  real_labels = np.asarray(test_split.labels)[unlearn.probe_split(test_split)[1]]
   sample_features = np.asarray(classifier.features(c_state, samples))
-  real_features = np.asarray(classifier.features(c_state, real))
+  real_features = np.asarray(classifier.features(
+      c_state, test_split.images[eval_ids]))
   metrics['fcd'] = frechet_distance(sample_features, real_features)
   metrics['classifier_score'] = classifier_score(probabilities)
   if request.kind == 'class':

@@ -81,7 +81,7 @@ def cascaded_unlearning_step(
 
   Returns:
     The new states and scalar metrics `d_loss`, `g_loss`, `d_forget`,
-    `d_remain`, `d_fake` (mean sigmoid scores) and `sub_loss`.
+    `d_remain` and `d_fake` (mean sigmoid scores).
   """
   remain = batch['remain_images']
   z = train.sample_latents(rng, remain.shape[0], train.latent_size(g_state),
@@ -131,8 +131,7 @@ def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
 def _nearest(queries: jax.Array, keys: jax.Array,
              allowed: Optional[jax.Array] = None) -> jax.Array:
   """Index of the nearest (L2) allowed key for each query, `[n_queries]`."""
-  distances = (jnp.sum(queries**2, 1)[:, None] - 2 * queries @ keys.T +
-               jnp.sum(keys**2, 1)[None, :])
+  distances = evaluate.squared_distances(queries, keys)
   if allowed is not None:
     distances = jnp.where(allowed[None, :], distances, jnp.inf)
   return jnp.argmin(distances, axis=1)
@@ -278,7 +277,7 @@ def precompute(config: ml_collections.ConfigDict,
 # Cached by the static arguments, so that later requests of the same shape in
 # this process reuse the compiled step ("warm" unlearning).
 @functools.lru_cache
-def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
+def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
                                  steps_per_pass: int, update_d: bool = True,
                                  update_g: bool = True):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
@@ -288,9 +287,9 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
   leading device axis on each; `arrays` holds `train_images` and the
   `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
   through a fresh permutation of the forget set each pass; remaining and
-  substitution batches are drawn at random.
+  substitution batches are drawn at random; all three have `batch_size`
+  (global) images.
   """
-  forget_batch, remain_batch, sub_batch = batch_sizes
   local = lambda rows: train.local_rows(rows, train.AXIS)
 
   def step(g_state, d_state, arrays, rng, counter):
@@ -299,12 +298,12 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_sizes: tuple,
         jax.random.fold_in(rng, counter), 3)
     order = jax.random.permutation(
         jax.random.fold_in(rng, counter // steps_per_pass), num_forget)
-    first = (counter % steps_per_pass) * forget_batch
-    forget_ids = local(order[(first + jnp.arange(forget_batch)) % num_forget])
+    first = (counter % steps_per_pass) * batch_size
+    forget_ids = local(order[(first + jnp.arange(batch_size)) % num_forget])
     remain_ids = local(arrays['remain_index'][jax.random.randint(
-        remain_rng, (remain_batch,), 0, arrays['remain_index'].shape[0])])
+        remain_rng, (batch_size,), 0, arrays['remain_index'].shape[0])])
     sub_ids = local(jax.random.randint(
-        sub_rng, (sub_batch,), 0, arrays['sub_latents'].shape[0]))
+        sub_rng, (batch_size,), 0, arrays['sub_latents'].shape[0]))
     batch = {
         'forget_images': arrays['forget_images'][forget_ids],
         'fake_targets': arrays['fake_targets'][forget_ids],
@@ -371,11 +370,10 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   precompute_s = time.perf_counter() - start
 
   devices = jax.local_device_count()
-  batch_sizes = (cfg.batch_size, cfg.batch_size, cfg.batch_size)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   schedule = _schedule(cfg.cascade, steps_per_pass)
   steps = {kind: make_pmapped_unlearning_step(
-      cfg.lambda_sub, batch_sizes, steps_per_pass, *kind)
+      cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
            for kind in set(schedule)}
   arrays = train.replicate({'train_images': train_images,
                                 **dataclasses.asdict(precomputed)})
