@@ -12,9 +12,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.seed = 0
   # train | unlearn | retrain | finetune | evaluate | all
   config.mode = 'all'
-  # Join JAX's multi-process runtime (jax.distributed.initialize(), configured
-  # by the usual environment variables) before anything else.
+  # Join JAX's multi-process runtime (jax.distributed.initialize()) before
+  # anything else. The three fields below, left None, are detected from the
+  # cluster environment (SLURM, Open MPI, Kubernetes, Cloud TPU).
   config.distributed = False
+  config.coordinator_address = ml_collections.config_dict.placeholder(str)
+  config.num_processes = ml_collections.config_dict.placeholder(int)
+  config.process_id = ml_collections.config_dict.placeholder(int)
 
   config.data = ml_collections.ConfigDict()
   config.data.name = 'mnist'
@@ -74,12 +78,16 @@ def get_config() -> ml_collections.ConfigDict:
   config.evaluation.num_samples = 5000  # Generated samples per model.
   config.evaluation.max_members = 1000  # Forget images (and as many held-out).
   config.evaluation.seed = 0  # The same latents for every model.
+  # The downstream task: a fresh classifier trained this long on the samples.
+  config.evaluation.downstream_epochs = 5
 
   # The evaluation classifier C (LeNet-style on MNIST, a small VGG on CIFAR).
   config.classifier = ml_collections.ConfigDict()
   config.classifier.widths = (32, 64)
   config.classifier.feature_dim = 128
   config.classifier.epochs = 3
+  # Train C on the first this many training images (None: all of them).
+  config.classifier.train_size = ml_collections.config_dict.placeholder(int)
   config.classifier.batch_size = 128
   config.classifier.learning_rate = 1e-3
   return config

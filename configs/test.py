@@ -22,7 +22,9 @@ def get_config():
   config.substitution.num_class_latents = 64
   config.fake_label.num_samples = 256
   config.evaluation.num_samples = 512
+  config.evaluation.downstream_epochs = 2
   config.classifier.widths = (8, 16)
   config.classifier.feature_dim = 32
   config.classifier.epochs = 1
+  config.classifier.train_size = 16384
   return config

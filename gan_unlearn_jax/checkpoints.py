@@ -13,6 +13,8 @@ import shutil
 from typing import Any, Optional
 
 import jax
+from jax.experimental import multihost_utils
+import jax.numpy as jnp
 import orbax.checkpoint as ocp
 
 from gan_unlearn_jax.errors import UserError
@@ -36,7 +38,9 @@ def manager(workdir: str, name: str,
 
 
 def save(mngr: ocp.CheckpointManager, step: int, tree: Any) -> None:
-  mngr.save(step, args=ocp.args.StandardSave(tree))
+  """Saves `tree` as host arrays: every process holds the same replicated
+  values, and orbax writes such arrays once, from the primary process."""
+  mngr.save(step, args=ocp.args.StandardSave(jax.device_get(tree)))
   mngr.wait_until_finished()
 
 
@@ -45,7 +49,9 @@ def restore_latest(mngr: ocp.CheckpointManager, template: Any) -> Optional[Any]:
   step = mngr.latest_step()
   if step is None:
     return None
-  return mngr.restore(step, args=ocp.args.StandardRestore(template))
+  restored = mngr.restore(
+      step, args=ocp.args.StandardRestore(jax.device_get(template)))
+  return jax.tree.map(jnp.asarray, restored)
 
 
 def latest_step(workdir: str, name: str) -> Optional[int]:
@@ -57,6 +63,8 @@ def latest_step(workdir: str, name: str) -> Optional[int]:
 def remove(workdir: str, name: str) -> None:
   if jax.process_index() == 0:
     shutil.rmtree(directory(workdir, name), ignore_errors=True)
+  if jax.process_count() > 1:  # No process writes there before it is gone.
+    multihost_utils.sync_global_devices(f'removed {name}')
 
 
 def exists(workdir: str, name: str) -> bool:

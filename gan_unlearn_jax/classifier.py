@@ -7,6 +7,7 @@ distance (FCD) and of the item-substitution nearest-neighbour search.
 
 import functools
 import os
+from typing import Optional
 
 from absl import logging
 from flax.training import train_state
@@ -89,19 +90,22 @@ def accuracy(state, split: input_pipeline.Split) -> float:
 
 
 def train_classifier(config: ml_collections.ConfigDict, train_split,
-                     rng: jax.Array) -> train_state.TrainState:
-  """Trains `C` on `train_split` for `classifier.epochs` epochs."""
+                     rng: jax.Array, epochs: Optional[int] = None
+                     ) -> train_state.TrainState:
+  """Trains a classifier of `C`'s architecture on `train_split` for `epochs`
+  (default `classifier.epochs`)."""
   state = create_state(config, rng)
   batch = config.classifier.batch_size
   n = len(train_split)
-  for epoch in range(config.classifier.epochs):
+  epochs = epochs or config.classifier.epochs
+  for epoch in range(epochs):
     order = jax.random.permutation(jax.random.fold_in(rng, epoch), n)
     for i in range(n // batch):
       ids = order[i * batch:(i + 1) * batch]
       state, loss = train_step(state, train_split.images[ids],
                                train_split.labels[ids])
-    logging.info('classifier: epoch %d/%d, loss %.4f', epoch + 1,
-                 config.classifier.epochs, float(loss))
+    logging.info('classifier: epoch %d/%d, loss %.4f', epoch + 1, epochs,
+                 float(loss))
   return state
 
 
@@ -114,6 +118,10 @@ def load_or_train(config: ml_collections.ConfigDict, workdir: str,
     return checkpoints.load(workdir, NAME, template)
   train_split = train_split or input_pipeline.load_split(config.data, 'train')
   test_split = test_split or input_pipeline.load_split(config.data, 'test')
+  if config.classifier.train_size:  # A quick C for smoke runs.
+    size = config.classifier.train_size
+    train_split = input_pipeline.Split(train_split.images[:size],
+                                       train_split.labels[:size])
   state = train_classifier(config, train_split, rng)
   test_accuracy = accuracy(state, test_split)
   logging.info('classifier: test accuracy %.4f', test_accuracy)

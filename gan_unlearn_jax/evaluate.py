@@ -4,11 +4,15 @@ Membership inference scores rank forget-set members against held-out
 non-members of the same kind: a higher score means "more likely a member".
 """
 
-from typing import Callable
+import dataclasses
+from typing import Any, Callable, Optional
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import input_pipeline
 
 
 def roc_auc(member_scores, nonmember_scores) -> float:
@@ -115,15 +119,56 @@ def membership_metrics(member_scores, nonmember_scores, prefix: str) -> dict:
                                                   nonmember_scores)}
 
 
+def downstream_accuracy(config, samples, sample_labels,
+                        test_split: input_pipeline.Split,
+                        forget_class: Optional[int] = None) -> dict:
+  """A fresh classifier trained on generated images labelled by `C`, tested
+  on the real `test_split` (class requests: retained and forgotten classes
+  separately)."""
+  state = classifier.train_classifier(
+      config, input_pipeline.Split(samples, sample_labels),
+      jax.random.key(config.evaluation.seed),
+      epochs=config.evaluation.downstream_epochs)
+  labels = np.asarray(test_split.labels)
+  correct = np.asarray(jnp.argmax(
+      classifier.predict_logits(state, test_split.images), -1)) == labels
+  if forget_class is None:
+    return {'downstream_accuracy': float(correct.mean())}
+  forgotten = labels == forget_class
+  return {'downstream_accuracy_retained': float(correct[~forgotten].mean()),
+          'downstream_accuracy_forgotten': float(correct[forgotten].mean())}
+
+
+def fcd_per_class(sample_features, sample_classes, real_features, real_labels,
+                  classes) -> dict:
+  """FCD of each class: samples `C` assigns to it against its real images
+  (None where fewer than two samples land in the class)."""
+  result = {}
+  for name, c in classes.items():
+    own = sample_features[sample_classes == c]
+    result[name] = (frechet_distance(own, real_features[real_labels == c])
+                    if len(own) >= 2 else None)
+  return result
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelEvaluation:
+  """The metrics of one model, and the arrays that the report draws."""
+  metrics: dict[str, Any]
+  samples: np.ndarray  # The first 64 samples from the evaluation latents.
+  nearest: np.ndarray  # Nearest sample to each of the first 8 forget images.
+  membership_scores: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
 def evaluate_model(config, g_state, d_state, c_state, request, train_split,
-                   test_split) -> dict:
+                   test_split) -> ModelEvaluation:
   """The metrics of one model against a forget request.
 
   Non-members are held-out images of the same kind as the forget set (the
   request's class for a class request), from the evaluation half of the test
-  split, as many as there are members.
+  split, as many as there are members. Every model is evaluated on the same
+  `evaluation.num_samples` latents.
   """
-  from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top
   from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
   _, eval_ids = unlearn.probe_split(test_split)
   real_labels = np.asarray(test_split.labels)[eval_ids]
@@ -139,26 +184,40 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
                                config.model.latent_dim))
   samples = unlearn.generate(g_state, latents)
   scores = lambda x: np.asarray(unlearn.discriminator_scores(d_state, x))
-  metrics = {
-      **membership_metrics(scores(members), scores(nonmembers), 'mia_whitebox'),
-      # GAN-Leaks full black-box: closer to a generated sample = member.
-      **membership_metrics(-_nearest_distances(members, samples),
-                           -_nearest_distances(nonmembers, samples),
-                           'mia_blackbox'),
-      'num_members': count,
-  }
-  logits = classifier.predict_logits(c_state, samples)
-  probabilities = np.asarray(jax.nn.softmax(logits))
+  # GAN-Leaks full black-box: closer to a generated sample = member.
+  distances = lambda x: -_nearest_distances(x, samples)
+  membership_scores = {
+      'whitebox': (scores(members), scores(nonmembers)),
+      'blackbox': (distances(members), distances(nonmembers))}
+  metrics = {'num_members': count}
+  for kind, (member, nonmember) in membership_scores.items():
+    metrics.update(membership_metrics(member, nonmember, f'mia_{kind}'))
+
+  probabilities = np.asarray(jax.nn.softmax(
+      classifier.predict_logits(c_state, samples)))
   classes = probabilities.argmax(1)
   sample_features = np.asarray(classifier.features(c_state, samples))
   real_features = np.asarray(classifier.features(
       c_state, test_split.images[eval_ids]))
   metrics['fcd'] = frechet_distance(sample_features, real_features)
   metrics['classifier_score'] = classifier_score(probabilities)
+  names = input_pipeline.class_names(config.data.name)
+  retained = {name: c for c, name in enumerate(names)
+              if c != request.forget_class}
+  metrics['fcd_per_class'] = fcd_per_class(sample_features, classes,
+                                           real_features, real_labels,
+                                           retained)
   if request.kind == 'class':
     c = request.forget_class
     metrics['forget_class_rate'] = float(np.mean(classes == c))
     metrics['forget_class_prob'] = float(probabilities[:, c].mean())
     metrics['fcd_retained'] = frechet_distance(
         sample_features[classes != c], real_features[real_labels != c])
-  return metrics
+  metrics.update(downstream_accuracy(config, samples, jnp.asarray(classes),
+                                     test_split, request.forget_class))
+
+  first = members[:8]
+  nearest = samples[jnp.argmin(squared_distances(
+      first.reshape(len(first), -1), samples.reshape(len(samples), -1)), 1)]
+  return ModelEvaluation(metrics, np.asarray(samples[:64]),
+                         np.asarray(nearest), membership_scores)

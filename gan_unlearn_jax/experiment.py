@@ -1,14 +1,16 @@
 """The stages of an experiment and the `--config.mode` dispatch.
 
 `all` runs: original (reused when `checkpoints/original` is complete), the
-classifier, unlearning, retraining from scratch and fine-tuning; each stage's
-wall-clock seconds go to `timings.json`.
+classifier, unlearning, retraining from scratch, fine-tuning, and the
+evaluation of every model into `report.json`, `report.md` and pictures. Each
+stage's wall-clock seconds go to `timings.json`.
 """
 
 import functools
 import json
 import os
 import time
+from typing import Optional
 
 from absl import logging
 import jax
@@ -20,6 +22,7 @@ from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluate
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
@@ -28,20 +31,14 @@ from gan_unlearn_jax.errors import UserError
 
 
 def initialize_distributed(config: ml_collections.ConfigDict) -> None:
-  """Joins JAX's multi-process runtime when the config asks for it."""
+  """Joins JAX's multi-process runtime when the config asks for it.
+
+  Fields left None are detected from the cluster environment (SLURM, Open
+  MPI, Kubernetes, Cloud TPU) or `JAX_COORDINATOR_ADDRESS`.
+  """
   if config.distributed:
-    jax.distributed.initialize()
-
-
-def write_timings(workdir: str, timings: dict) -> None:
-  """Merges `timings` into `timings.json` (earlier stages' seconds stay)."""
-  path = os.path.join(workdir, 'timings.json')
-  previous = {}
-  if os.path.exists(path):
-    with open(path) as f:
-      previous = json.load(f)
-  if timings:
-    monitoring.write_json(path, {**previous, **timings})
+    jax.distributed.initialize(config.coordinator_address,
+                               config.num_processes, config.process_id)
 
 
 class Experiment:
@@ -63,8 +60,25 @@ class Experiment:
   def _timed(self, stage: str, fn, *args, **kwargs):
     start = time.perf_counter()
     result = fn(*args, **kwargs)
-    self.timings[stage] = time.perf_counter() - start
+    self._record_timings({stage: time.perf_counter() - start})
     return result
+
+  def _record_timings(self, timings: dict[str, float]) -> None:
+    """Adds `timings` to this run's and to `timings.json`, where earlier
+    runs' seconds for other stages stay."""
+    self.timings.update(timings)
+    monitoring.write_json(self._timings_path,
+                          {**self._read_timings(), **timings})
+
+  @property
+  def _timings_path(self) -> str:
+    return os.path.join(self.workdir, 'timings.json')
+
+  def _read_timings(self) -> dict[str, float]:
+    if not os.path.exists(self._timings_path):
+      return {}
+    with open(self._timings_path) as f:
+      return json.load(f)
 
   def _complete(self, name: str, example_ids) -> bool:
     steps = self.config.train.epochs * (
@@ -103,7 +117,7 @@ class Experiment:
         'unlearn', unlearn.unlearn_request, self.config, self.workdir,
         self.request, original, c_state, self.train_split.images,
         self.train_ids, self.test_split)
-    self.timings['unlearn_precompute'] = record['precompute_s']
+    self._record_timings({'unlearn_precompute': record['precompute_s']})
 
   def retrain(self):
     remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
@@ -114,16 +128,22 @@ class Experiment:
     self._timed('retrain', train.train_gan, self.config, self.workdir,
                 name=name, images=self.train_split.images, example_ids=remain)
 
+  def _unlearning_record(self) -> Optional[dict]:
+    path = os.path.join(checkpoints.directory(
+        self.workdir, f'unlearned/{self.request.name}'), 'record.json')
+    if not os.path.exists(path):
+      return None
+    with open(path) as f:
+      return json.load(f)
+
   def finetune(self):
-    name = f'unlearned/{self.request.name}'
-    record_path = os.path.join(checkpoints.directory(self.workdir, name),
-                               'record.json')
-    if not os.path.exists(record_path):
-      raise UserError(f'No unlearning record at {record_path}; fine-tuning '
-                      'runs as many steps as the unlearning took. Run '
-                      '--config.mode=unlearn with this workdir first.')
-    with open(record_path) as f:
-      steps = json.load(f)['steps']
+    record = self._unlearning_record()
+    if record is None:
+      raise UserError(
+          f'No unlearning record in checkpoints/unlearned/{self.request.name}'
+          '; fine-tuning runs as many steps as the unlearning took. Run '
+          '--config.mode=unlearn with this workdir first.')
+    steps = record['steps']
     states = self.load('original')
     remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
     finetuned = f'finetuned/{self.request.name}'
@@ -132,11 +152,10 @@ class Experiment:
                 states, self.train_split.images, remain, steps)
 
   def evaluate(self):
-    """Evaluates every model the workdir holds; writes `metrics.json`."""
+    """Evaluates every model the workdir holds; writes the report."""
     c_state = self.classifier()
-    test_split = self.test_split
-    models, missing = {}, {}
-    for model in ('original', 'unlearned', 'retrained', 'finetuned'):
+    evaluations, missing = {}, {}
+    for model in report.MODELS:
       name = (model if model == 'original'
               else f'{model}/{self.request.name}')
       if not checkpoints.exists(self.workdir, name):
@@ -145,18 +164,21 @@ class Experiment:
                           'makes it')
         logging.warning('Not evaluated: %s', missing[model])
         continue
-      models[model] = evaluate.evaluate_model(
+      evaluations[model] = evaluate.evaluate_model(
           self.config, *self.load(name), c_state, self.request,
-          self.train_split, test_split)
-      logging.info('%s: %s', model, models[model])
-    if 'original' not in models:
+          self.train_split, self.test_split)
+      logging.info('%s: %s', model, evaluations[model].metrics)
+    if 'original' not in evaluations:
       raise UserError(f'Nothing to evaluate: {missing["original"]}.')
-    monitoring.write_json(os.path.join(self.workdir, 'metrics.json'), {
-        'request': self.request.to_json(),
-        'num_samples': self.config.evaluation.num_samples,
-        'feature_extractor': 'penultimate layer of the classifier C '
-                             '(checkpoints/classifier)',
-        'metrics': models, 'missing': missing})
+    training = {'epochs': self.config.train.epochs,
+                'examples': len(self.train_ids),
+                'steps': self.config.train.epochs * (
+                    len(self.train_ids) // self.config.train.batch_size)}
+    report.write(self.workdir, report.build(
+        self.config, self.request.to_json(), self._read_timings(), training,
+        self._unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),
+                 evaluations,
+                 self.train_split.images[self.request.forget_ids[:8]])
 
 
 STAGES = {
@@ -178,6 +200,5 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
   experiment = Experiment(config, workdir)
   for stage in STAGES[config.mode]:
     getattr(experiment, stage)()
-    write_timings(workdir, experiment.timings)
   logging.info('Timings (s): %s', experiment.timings)
   return experiment.timings

@@ -70,7 +70,7 @@ def apply_train(state: TrainState, params, batch_stats, inputs: jax.Array,
   outputs, updates = state.apply_fn(
       {'params': params, 'batch_stats': batch_stats}, inputs, train=True,
       axis_name=axis_name, mutable=['batch_stats'])
-  return outputs, updates['batch_stats']
+  return outputs, updates.get('batch_stats', {})  # {}: a model without BN.
 
 
 @jax.jit

@@ -37,7 +37,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                 'unlearn.check_size', 'substitution.pool_size',
                 'substitution.num_class_latents', 'fake_label.num_samples',
                 'classifier.epochs', 'classifier.batch_size',
-                'evaluation.num_samples', 'evaluation.max_members'):
+                'evaluation.num_samples', 'evaluation.max_members',
+                'evaluation.downstream_epochs'):
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
@@ -45,12 +46,21 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
        'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
+  need(config.evaluation.num_samples >= config.classifier.batch_size,
+       'evaluation.num_samples', 'the downstream classifier trains on the '
+       'samples: use at least classifier.batch_size '
+       f'({config.classifier.batch_size}).')
   devices = jax.device_count()
   for field in ('train.batch_size', 'unlearn.batch_size'):
     need(config_value(config, field) % devices == 0, field,
          f'the global batch must split evenly over the {devices} devices '
          f'(per-device batch = global batch / device count); use a multiple '
          f'of {devices}.')
+  c_size = config.classifier.get('train_size')
+  need(c_size is None or (isinstance(c_size, int) and
+                          c_size >= config.classifier.batch_size),
+       'classifier.train_size',
+       'must be None (the whole split) or an integer >= classifier.batch_size.')
   size = config.data.get('train_size')
   need(size is None or (isinstance(size, int) and
                         config.train.batch_size <= size), 'data.train_size',

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from PIL import Image
+import pytest
 
 from conftest import ROOT, subprocess_env
 
@@ -52,12 +53,27 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   assert set(timings) == {'train', 'classifier', 'unlearn',
                           'unlearn_precompute', 'retrain', 'finetune'}
   assert 0 < timings['unlearn_precompute'] < timings['unlearn']
-  with open(tmp_path / 'metrics.json') as f:
+  with open(tmp_path / 'report.json') as f:
     report = json.load(f)
+  assert {'request', 'config', 'timings_s', 'speedup', 'num_samples',
+          'feature_extractor', 'metrics'} <= set(report)
+  assert report['speedup'] == pytest.approx(
+      timings['retrain'] / timings['unlearn'])
+  assert report['num_samples'] == 512
   assert set(report['metrics']) == {'original', 'unlearned', 'retrained',
                                     'finetuned'}
   for metrics in report['metrics'].values():
     for key in ('mia_whitebox_auc', 'mia_blackbox_auc', 'fcd',
-                'classifier_score'):
+                'classifier_score', 'downstream_accuracy'):
       assert math.isfinite(metrics[key]), key
+    assert 0 < metrics['downstream_accuracy'] <= 1
+    assert len(metrics['fcd_per_class']) == 10
     assert metrics['num_members'] == 32
+  table = (tmp_path / 'report.md').read_text()
+  assert '| fcd |' in table and 'unlearned - retrained' in table
+  # Four 8x8 grids of 28x28 samples with 4-pixel gaps; 8 forget images over
+  # one row of nearest samples per model.
+  assert Image.open(tmp_path / 'report_samples.png').size == (
+      4 * 8 * 28 + 3 * 4, 8 * 28)
+  assert Image.open(tmp_path / 'report_nearest.png').size == (8 * 28, 5 * 28)
+  assert Image.open(tmp_path / 'report_membership.png').format == 'PNG'

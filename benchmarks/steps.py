@@ -1,17 +1,20 @@
 r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 
-  python benchmarks/train_step.py [--configs=mnist_item,cifar10_item]
-      [--batch_sizes=64] [--steps=50]
+  python benchmarks/steps.py [--configs=mnist_item,cifar10_item]
+      [--batch_sizes=64,256] [--steps=50]
 
 Runs the pmapped steps of the training and unlearning loops on all local
 devices with synthetic images already on the device (the loops gather real
-batches the same way), and prints a Markdown table. The timed loop runs under
-`jax.transfer_guard('disallow')`: it moves no data from the host.
+batches the same way), and prints a Markdown table with the compile time and
+the peak memory: the host's resident set and, where the backend reports it,
+the device's. The timed loop runs under `jax.transfer_guard('disallow')`: it
+moves no data from the host.
 """
 
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 
@@ -27,7 +30,7 @@ from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-i
 from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 flags.DEFINE_list('configs', ['mnist_item', 'cifar10_item'], 'Config names.')
-flags.DEFINE_list('batch_sizes', ['64'], 'Global batch sizes.')
+flags.DEFINE_list('batch_sizes', ['64', '256'], 'Global batch sizes.')
 flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.')
 flags.DEFINE_string('json_out', None, 'Also write the rows as JSON here.')
 FLAGS = flags.FLAGS
@@ -86,8 +89,19 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
                  'backend': jax.default_backend(),
                  'global_batch': global_batch, 'compile_s': compile_s,
                  'steps_per_s': steps_per_s,
-                 'images_per_s': steps_per_s * global_batch})
+                 'images_per_s': steps_per_s * global_batch,
+                 **peak_memory_gib()})
   return rows
+
+
+def peak_memory_gib() -> dict[str, float]:
+  """Peak host RSS of this process so far; the device's peak if reported."""
+  memory = {'host_peak_gib':
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+  stats = jax.local_devices()[0].memory_stats() or {}
+  if 'peak_bytes_in_use' in stats:
+    memory['device_peak_gib'] = stats['peak_bytes_in_use'] / 2**30
+  return memory
 
 
 def main(argv):
@@ -98,12 +112,15 @@ def main(argv):
   print(f'\n{device}, {jax.local_device_count()} device(s), '
         f'{FLAGS.steps} timed steps\n')
   print('| config | step | devices | global batch | compile + 1st step (s) '
-        '| steps/s | images/s |')
-  print('|---|---|---|---|---|---|---|')
+        '| steps/s | images/s | peak host RSS (GiB) | peak device (GiB) |')
+  print('|---|---|---|---|---|---|---|---|---|')
   for r in rows:
+    device_peak = r.get('device_peak_gib')
     print(f"| {r['config']} | {r['step']} | {r['devices']} | "
           f"{r['global_batch']} | {r['compile_s']:.1f} | "
-          f"{r['steps_per_s']:.2f} | {r['images_per_s']:.0f} |")
+          f"{r['steps_per_s']:.2f} | {r['images_per_s']:.0f} | "
+          f"{r['host_peak_gib']:.2f} | "
+          f"{'n/a' if device_peak is None else f'{device_peak:.2f}'} |")
   if FLAGS.json_out:
     with open(FLAGS.json_out, 'w') as f:
       json.dump(rows, f, indent=2)

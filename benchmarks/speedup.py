@@ -1,0 +1,131 @@
+r"""Unlearning against retraining from scratch: seconds, speed-up, quality gaps.
+
+  python benchmarks/speedup.py --config=configs/mnist_item.py --workdir=W \
+      [--requests=random64:0,random128:0,class7]
+
+Trains the original once (or reuses `W/checkpoints/original`), then for each
+request unlearns it twice in this process (the first run of a request shape
+is "cold", compilation included; the second "warm") and retrains from scratch
+on the same devices, and evaluates the unlearned and retrained models.
+Requests: `randomN:SEED` (N random training images) or `classC` (a class,
+index or name). Prints a Markdown table and writes it, with the rows as JSON,
+to `W/speedup.md` and `W/speedup.json`.
+"""
+
+import json
+import os
+import sys
+
+from absl import app
+from absl import flags
+from ml_collections import config_flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
+flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
+flags.DEFINE_list('requests', ['random64:0', 'random128:0', 'random256:0',
+                               'random512:0', 'class7'], 'Forget requests.')
+flags.mark_flags_as_required(['config', 'workdir'])
+FLAGS = flags.FLAGS
+
+
+def request_config(config, spec: str):
+  """A copy of `config` whose `unlearn` section holds the request `spec`."""
+  config = config.copy_and_resolve_references()
+  config.unlearn.num_random = 0
+  config.unlearn.forget_class = None
+  if spec.startswith('random'):
+    count, seed = spec[len('random'):].split(':')
+    config.unlearn.num_random, config.unlearn.random_seed = int(count), int(seed)
+  elif spec.startswith('class'):
+    value = spec[len('class'):]
+    config.unlearn.forget_class = int(value) if value.isdigit() else value
+    config.unlearn.fake_label = 'generated'  # As configs/*_class.py.
+  else:
+    raise app.UsageError(f'--requests: {spec!r} is neither randomN:SEED '
+                         'nor classC.')
+  return config
+
+
+def measure(config, workdir: str, spec: str) -> dict:
+  run = experiment.Experiment(request_config(config, spec), workdir)
+  run.unlearn()
+  cold = run.timings['unlearn']
+  run.unlearn()  # The same shapes again: the compiled steps are reused.
+  warm = run.timings['unlearn']
+  run.retrain()
+  retrain = run.timings.get('retrain')  # None: a complete one was reused.
+  quality = {model: evaluate.evaluate_model(
+      run.config, *run.load(f'{model}/{run.request.name}'), run.classifier(),
+      run.request, run.train_split, run.test_split).metrics
+             for model in ('unlearned', 'retrained')}
+  u, r = quality['unlearned'], quality['retrained']
+  row = {'request': run.request.name, 'kind': run.request.kind,
+         'num_forget': len(run.request.forget_ids),
+         'unlearn_cold_s': cold, 'unlearn_warm_s': warm, 'retrain_s': retrain,
+         'speedup_cold': retrain / cold if retrain else None,
+         'speedup_warm': retrain / warm if retrain else None}
+  if run.request.kind == 'item':
+    row.update({
+        'whitebox_auc': [u['mia_whitebox_auc'], r['mia_whitebox_auc']],
+        'blackbox_auc': [u['mia_blackbox_auc'], r['mia_blackbox_auc']],
+        'fcd_ratio': u['fcd'] / r['fcd']})
+  else:
+    row.update({
+        'forget_class_rate': [u['forget_class_rate'], r['forget_class_rate']],
+        'fcd_retained_ratio': u['fcd_retained'] / r['fcd_retained']})
+  return row
+
+
+def _number(value, digits: str = '.1f') -> str:
+  return 'n/a' if value is None else format(value, digits)
+
+
+def markdown(rows: list[dict], training: str) -> str:
+  lines = [f'Original: {training}.', '',
+           '| request | unlearn s (cold / warm) | retrain s | speed-up (cold / '
+           'warm) | quality: unlearned vs retrained |', '|---|---|---|---|---|']
+  for r in rows:
+    if r['kind'] == 'item':
+      quality = (f"white-box AUC {r['whitebox_auc'][0]:.3f} vs "
+                 f"{r['whitebox_auc'][1]:.3f}, black-box AUC "
+                 f"{r['blackbox_auc'][0]:.3f} vs {r['blackbox_auc'][1]:.3f}, "
+                 f"FCD ratio {r['fcd_ratio']:.2f}")
+    else:
+      quality = (f"forgotten-class rate {r['forget_class_rate'][0]:.3f} vs "
+                 f"{r['forget_class_rate'][1]:.3f}, retained FCD ratio "
+                 f"{r['fcd_retained_ratio']:.2f}")
+    lines.append(
+        f"| {r['request']} | {r['unlearn_cold_s']:.1f} / "
+        f"{r['unlearn_warm_s']:.1f} | {_number(r['retrain_s'])} | "
+        f"{_number(r['speedup_cold'])}x / {_number(r['speedup_warm'])}x | "
+        f'{quality} |')
+  return '\n'.join(lines) + '\n'
+
+
+def main(argv):
+  del argv
+  config = FLAGS.config
+  validation.validate_config(config)
+  base = experiment.Experiment(request_config(config, FLAGS.requests[0]),
+                               FLAGS.workdir)
+  base.train_original()
+  base.classifier()
+  steps = config.train.epochs * (len(base.train_ids) // config.train.batch_size)
+  training = (f'{config.train.epochs} epochs, {steps} steps at batch '
+              f'{config.train.batch_size} on {len(base.train_ids)} images')
+  rows = [measure(config, FLAGS.workdir, spec) for spec in FLAGS.requests]
+  table = markdown(rows, training)
+  print('\n' + table)
+  with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:
+    f.write(table)
+  with open(os.path.join(FLAGS.workdir, 'speedup.json'), 'w') as f:
+    json.dump({'training': training, 'rows': rows}, f, indent=2)
+
+
+if __name__ == '__main__':
+  app.run(main)

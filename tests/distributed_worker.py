@@ -1,0 +1,64 @@
+"""One process of the two-process test (tests/test_distributed.py).
+
+  python tests/distributed_worker.py PROCESS_ID PORT WORKDIR
+
+Joins a two-process JAX runtime on localhost, trains the tiny GAN for a few
+steps and unlearns a request, both pmapped over every device of both
+processes, then saves this process's final parameters for the test to compare.
+"""
+
+import os
+import sys
+
+os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=2'
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from absl import logging  # pylint: disable=g-import-not-at-top,wrong-import-position
+import jax  # pylint: disable=g-import-not-at-top,wrong-import-position
+import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+from configs import test as test_config  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import input_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import requests  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+
+def main(process_id: str, port: str, workdir: str) -> None:
+  logging.use_absl_handler()  # Progress lines on stderr, for a failing test.
+  logging.set_verbosity(logging.INFO)
+  config = test_config.get_config()
+  config.distributed = True
+  config.coordinator_address = f'localhost:{port}'
+  config.num_processes = 2
+  config.process_id = int(process_id)
+  config.data.train_size = 256  # 8 steps of batch 32.
+  config.train.epochs = 1
+  config.unlearn.num_random = 16
+  config.unlearn.batch_size = 8
+  config.unlearn.epochs = 3
+  config.unlearn.stop = 'epochs'
+  experiment.initialize_distributed(config)
+  assert jax.process_count() == 2 and jax.device_count() == 4  # 2 x 2.
+
+  images, labels = input_pipeline.load_numpy(config.data, 'train')
+  images = jax.numpy.asarray(input_pipeline.to_images(images))
+  train_ids = input_pipeline.train_subset(config.data, len(labels))
+  original = train.train_gan(config, workdir, images=images,
+                             example_ids=train_ids)
+  request = requests.parse_request(config.unlearn, 'mnist', train_ids, labels)
+  test_split = input_pipeline.load_split(config.data, 'test')
+  config.classifier.train_size = 2048  # A quick C.
+  c_state = classifier.load_or_train(config, workdir, test_split=test_split)
+  unlearned, _ = unlearn.unlearn_request(config, workdir, request, original,
+                                         c_state, images, train_ids,
+                                         test_split)
+  leaves = jax.tree.leaves(jax.device_get((original, unlearned)))
+  np.savez(os.path.join(workdir, f'params_{process_id}.npz'),
+           *[np.asarray(x) for x in leaves if np.ndim(x) > 0])
+
+
+if __name__ == '__main__':
+  main(*sys.argv[1:])
