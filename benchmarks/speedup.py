@@ -14,6 +14,7 @@ to `W/speedup.md` and `W/speedup.json`.
 
 import json
 import os
+import resource
 import sys
 
 from absl import app
@@ -23,6 +24,7 @@ from ml_collections import config_flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
 from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wrong-import-position
 from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
@@ -85,8 +87,9 @@ def _number(value, digits: str = '.1f') -> str:
   return 'n/a' if value is None else format(value, digits)
 
 
-def markdown(rows: list[dict], training: str) -> str:
-  lines = [f'Original: {training}.', '',
+def markdown(rows: list[dict], training: str, peak_gib: float) -> str:
+  lines = [f'Original: {training}. Peak host memory (RSS) of the whole run: '
+           f'{peak_gib:.2f} GiB.', '',
            '| request | unlearn s (cold / warm) | retrain s | speed-up (cold / '
            'warm) | quality: unlearned vs retrained |', '|---|---|---|---|---|']
   for r in rows:
@@ -109,6 +112,7 @@ def markdown(rows: list[dict], training: str) -> str:
 
 def main(argv):
   del argv
+  monitoring.quiet_orbax_logs()
   config = FLAGS.config
   validation.validate_config(config)
   base = experiment.Experiment(request_config(config, FLAGS.requests[0]),
@@ -119,12 +123,14 @@ def main(argv):
   training = (f'{config.train.epochs} epochs, {steps} steps at batch '
               f'{config.train.batch_size} on {len(base.train_ids)} images')
   rows = [measure(config, FLAGS.workdir, spec) for spec in FLAGS.requests]
-  table = markdown(rows, training)
+  peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+  table = markdown(rows, training, peak_gib)
   print('\n' + table)
   with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:
     f.write(table)
   with open(os.path.join(FLAGS.workdir, 'speedup.json'), 'w') as f:
-    json.dump({'training': training, 'rows': rows}, f, indent=2)
+    json.dump({'training': training, 'peak_host_gib': peak_gib, 'rows': rows},
+              f, indent=2)
 
 
 if __name__ == '__main__':

@@ -31,6 +31,11 @@ def create_classifier(config: ml_collections.ConfigDict) -> models.Classifier:
                            config.classifier.feature_dim)
 
 
+@functools.lru_cache  # One optimizer object: equal states, one compilation.
+def _adam(learning_rate: float) -> optax.GradientTransformation:
+  return optax.adam(learning_rate)
+
+
 def create_state(config: ml_collections.ConfigDict,
                  rng: jax.Array) -> train_state.TrainState:
   model = create_classifier(config)
@@ -38,7 +43,7 @@ def create_state(config: ml_collections.ConfigDict,
   params = jax.jit(model.init)(rng, jnp.zeros((1, *shape)))['params']
   return train_state.TrainState.create(
       apply_fn=model.apply, params=params,
-      tx=optax.adam(config.classifier.learning_rate))
+      tx=_adam(config.classifier.learning_rate))
 
 
 @functools.partial(jax.jit, donate_argnums=0)

@@ -16,7 +16,8 @@ from gan_unlearn_jax import input_pipeline
 
 
 def roc_auc(member_scores, nonmember_scores) -> float:
-  """P(member score > non-member score) + 0.5 P(tie): the ROC AUC."""
+  """P(member score > non-member score) + 0.5 P(tie): the ROC AUC of scores
+  `[n_members]` against `[n_nonmembers]` (any float dtype; float64 inside)."""
   members = np.asarray(member_scores, np.float64).ravel()
   nonmembers = np.asarray(nonmember_scores, np.float64).ravel()
   scores = np.concatenate([members, nonmembers])
@@ -29,8 +30,8 @@ def roc_auc(member_scores, nonmember_scores) -> float:
 
 
 def tpr_at_fpr(member_scores, nonmember_scores, fpr: float = 0.01) -> float:
-  """Share of members scored above the threshold that flags at most `fpr`
-  of the non-members."""
+  """Share of members (`[n_members]`) scored above the threshold that flags
+  at most `fpr` of the non-members (`[n_nonmembers]`)."""
   nonmembers = np.sort(np.asarray(nonmember_scores, np.float64).ravel())
   allowed = int(np.floor(fpr * len(nonmembers)))
   threshold = nonmembers[len(nonmembers) - allowed - 1]

@@ -6,7 +6,6 @@ Fields of the config can be overridden, e.g. `--config.mode=train` or
 `--config.train.epochs=3`.
 """
 
-import logging as python_logging
 import sys
 
 from absl import app
@@ -16,6 +15,7 @@ import jax
 from ml_collections import config_flags
 
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import monitoring
 from gan_unlearn_jax.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -26,15 +26,10 @@ config_flags.DEFINE_config_file('config', None, 'Experiment config file.',
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
-def _quiet_orbax(record) -> bool:
-  # Orbax logs every step of every save at INFO; keep its warnings only.
-  return record.levelno >= python_logging.WARNING or 'orbax' not in record.pathname
-
-
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.get_absl_handler().addFilter(_quiet_orbax)
+  monitoring.quiet_orbax_logs()
   experiment.initialize_distributed(FLAGS.config)
   logging.info('JAX devices: %d local, %d total (%s), process %d of %d.',
                jax.local_device_count(), jax.device_count(),

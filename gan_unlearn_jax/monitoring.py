@@ -2,6 +2,7 @@
 grids, and a stop with a clear error when a metric is not finite."""
 
 import json
+import logging as python_logging
 import math
 import os
 import time
@@ -13,6 +14,13 @@ import numpy as np
 from PIL import Image
 
 from gan_unlearn_jax import input_pipeline
+
+
+def quiet_orbax_logs() -> None:
+  """Keeps only orbax's warnings: it logs every step of every save at INFO."""
+  logging.get_absl_handler().addFilter(
+      lambda record: (record.levelno >= python_logging.WARNING or
+                      'orbax' not in record.pathname))
 
 
 class NonFiniteMetricError(FloatingPointError):

@@ -34,24 +34,34 @@ class TrainState(train_state.TrainState):
   batch_stats: Any
 
 
-def create_models(config: ml_collections.ConfigDict):
-  shape = input_pipeline.image_shape(config.data.name)
-  return (models.Generator(shape, config.model.g_width),
-          models.Discriminator(config.model.d_width))
+@functools.lru_cache  # Equal configs share model and optimizer objects...
+def _models_and_optimizer(image_shape, g_width, d_width, learning_rate, beta1,
+                          beta2):
+  return (models.Generator(image_shape, g_width),
+          models.Discriminator(d_width),
+          optax.adam(learning_rate, b1=beta1, b2=beta2))
+
+
+def _models_for(config: ml_collections.ConfigDict):
+  # ...so that states created or restored separately have equal tree
+  # structures (`apply_fn` and `tx` are static fields), and a compiled step
+  # serves them all: a fresh optax object would force a recompilation.
+  return _models_and_optimizer(
+      input_pipeline.image_shape(config.data.name), config.model.g_width,
+      config.model.d_width, config.train.learning_rate, config.train.beta1,
+      config.train.beta2)
 
 
 def create_train_states(config: ml_collections.ConfigDict,
                         rng: jax.Array) -> tuple[TrainState, TrainState]:
   """Fresh G and D states (Adam with the DCGAN's lr 2e-4, b1 0.5 by default)."""
-  generator, discriminator = create_models(config)
+  generator, discriminator, tx = _models_for(config)
   g_rng, d_rng = jax.random.split(rng)
   z = jnp.zeros((2, config.model.latent_dim))
   x = jnp.zeros((2, *input_pipeline.image_shape(config.data.name)))
 
   def create(model, rng, dummy):
     variables = jax.jit(functools.partial(model.init, train=False))(rng, dummy)
-    tx = optax.adam(config.train.learning_rate, b1=config.train.beta1,
-                    b2=config.train.beta2)
     return TrainState.create(apply_fn=model.apply, params=variables['params'],
                              batch_stats=variables['batch_stats'], tx=tx)
 

@@ -195,8 +195,9 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   """The fake label `[num_forget]`: D's target for each forget image.
 
   D0's scores are taken as the step takes them (training mode, batches of
-  `batch_size` with their own BatchNorm statistics), so that the label is on
-  the scale D is trained at. Inference-mode scores differ: BatchNorm's running
+  the global `batch_size` with their own BatchNorm statistics: the step
+  averages them over devices), so that the label is on the scale D is
+  trained at. Inference-mode scores differ: BatchNorm's running
   averages mix real and generated batches (on the default MNIST GAN, D0 scores
   generated images 0.69 in inference mode and 0.29 in training mode).
   """
@@ -220,7 +221,15 @@ def precompute(config: ml_collections.ConfigDict,
                request: requests.ForgetRequest, g_state: TrainState,
                d_state: TrainState, c_state, train_images: jax.Array,
                train_ids: np.ndarray, heldout_images: jax.Array) -> Precomputed:
-  """All request-specific arrays of METHOD.md, from G0, D0 and `C`."""
+  """All request-specific arrays of METHOD.md, from G0, D0 and `C`.
+
+  `train_images [N, H, W, C]` float32 in [-1, 1] are indexed by the request's
+  ids; `heldout_images` are the probe images for the `heldout` fake label.
+  Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
+  `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
+  `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
+  `substitution.num_class_latents` for a class).
+  """
   sub = config.substitution
   rng = jax.random.fold_in(jax.random.key(config.seed), 7)
   pool_rng, fake_rng = jax.random.split(rng)
@@ -262,7 +271,7 @@ def precompute(config: ml_collections.ConfigDict,
   fake_targets = fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
-      config.unlearn.batch_size // jax.device_count(), fake_rng)
+      config.unlearn.batch_size, fake_rng)
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(np.setdiff1d(train_ids, request.forget_ids),

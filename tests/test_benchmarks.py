@@ -27,12 +27,11 @@ def test_steps_benchmark_prints_its_table(tmp_path):
 
 def test_speedup_benchmark_writes_its_table(tmp_path):
   out = _run('benchmarks/speedup.py', '--config=configs/test.py',
-             f'--workdir={tmp_path}', '--requests=random16:0,class7',
+             f'--workdir={tmp_path}', '--requests=random16:0',
              '--config.train.epochs=1', '--config.unlearn.stop=epochs',
              '--config.unlearn.epochs=1')
-  assert '| random16-seed0 |' in out and '| class-7 |' in out
-  result = json.loads((tmp_path / 'speedup.json').read_text())
-  assert [r['request'] for r in result['rows']] == ['random16-seed0',
-                                                     'class-7']
-  for row in result['rows']:
-    assert row['retrain_s'] > 0 and row['speedup_warm'] > 0
+  assert '| random16-seed0 |' in out
+  (row,) = json.loads((tmp_path / 'speedup.json').read_text())['rows']
+  assert row['request'] == 'random16-seed0'
+  assert row['retrain_s'] > 0 and row['speedup_warm'] > 0
+  assert 0 <= row['whitebox_auc'][0] <= 1 and row['fcd_ratio'] > 0

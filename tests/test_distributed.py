@@ -1,4 +1,5 @@
-"""Two processes on this machine, joined by `jax.distributed` (CPU, gloo)."""
+"""The training and unlearning loops on several devices and processes give
+the parameters of a one-device run (tests/loop_worker.py runs the loops)."""
 
 import os
 import socket
@@ -6,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import ROOT, subprocess_env
 
@@ -16,19 +18,46 @@ def _free_port() -> int:
     return s.getsockname()[1]
 
 
-def test_two_processes_train_and_unlearn_to_identical_parameters(tmp_path):
-  port = _free_port()
-  workers = [subprocess.Popen(
-      [sys.executable, 'tests/distributed_worker.py', str(i), str(port),
-       str(tmp_path)], cwd=ROOT, env=subprocess_env(), text=True,
-      stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for i in range(2)]
-  outputs = [w.communicate(timeout=900)[0] for w in workers]
-  for worker, output in zip(workers, outputs):
+def _start(workdir, *args):
+  return subprocess.Popen(
+      [sys.executable, 'tests/loop_worker.py', str(workdir), *map(str, args)],
+      cwd=ROOT, env=subprocess_env(), text=True, stdout=subprocess.PIPE,
+      stderr=subprocess.STDOUT)
+
+
+def _finish(*workers):
+  for worker in workers:
+    output = worker.communicate(timeout=900)[0]
     assert worker.returncode == 0, output[-4000:]
+
+
+@pytest.fixture(scope='module')
+def one_device(tmp_path_factory):
+  workdir = tmp_path_factory.mktemp('one_device')
+  _finish(_start(workdir, 1))
+  return np.load(workdir / 'params_0.npz')
+
+
+def _assert_close(params, reference):
+  assert len(params.files) == len(reference.files) > 20
+  for key in reference.files:
+    np.testing.assert_allclose(params[key], reference[key], atol=1e-4,
+                               rtol=1e-3)
+
+
+def test_eight_devices_match_one_device(tmp_path, one_device):
+  _finish(_start(tmp_path, 8))
+  _assert_close(np.load(tmp_path / 'params_0.npz'), one_device)
+
+
+def test_two_processes_train_and_unlearn_to_identical_parameters(
+    tmp_path, one_device):
+  port = _free_port()
+  _finish(*[_start(tmp_path, 2, i, 2, port) for i in range(2)])
   first, second = (np.load(tmp_path / f'params_{i}.npz') for i in range(2))
-  assert len(first.files) > 20
   for key in first.files:
     np.testing.assert_array_equal(first[key], second[key])
+  _assert_close(first, one_device)  # 2 processes x 2 devices = 1 device.
   # One checkpoint of each, written together by both processes.
   checkpoints = tmp_path / 'checkpoints'
   assert os.listdir(checkpoints / 'original') == ['8']  # 256 / 32 steps.

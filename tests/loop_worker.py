@@ -1,16 +1,18 @@
-"""One process of the two-process test (tests/test_distributed.py).
+"""The training and unlearning loops, a few steps each, for the device tests.
 
-  python tests/distributed_worker.py PROCESS_ID PORT WORKDIR
+  python tests/loop_worker.py WORKDIR DEVICES [PROCESS_ID PROCESSES PORT]
 
-Joins a two-process JAX runtime on localhost, trains the tiny GAN for a few
-steps and unlearns a request, both pmapped over every device of both
-processes, then saves this process's final parameters for the test to compare.
+Trains the tiny GAN for 8 steps and unlearns 16 images for 6 steps, both
+pmapped over DEVICES virtual CPU devices per process; with PROCESS_ID, joins a
+JAX runtime of PROCESSES processes on localhost first. Saves this process's
+final parameters to `WORKDIR/params_<process>.npz` for the test to compare.
 """
 
 import os
 import sys
 
-os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=2'
+os.environ['XLA_FLAGS'] = (
+    f'--xla_force_host_platform_device_count={sys.argv[2]}')
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import logging  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -26,13 +28,14 @@ from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-i
 from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
-def main(process_id: str, port: str, workdir: str) -> None:
+def main(workdir: str, devices: str, process_id: str = '0',
+         processes: str = '1', port: str = '') -> None:
   logging.use_absl_handler()  # Progress lines on stderr, for a failing test.
   logging.set_verbosity(logging.INFO)
   config = test_config.get_config()
-  config.distributed = True
+  config.distributed = int(processes) > 1
   config.coordinator_address = f'localhost:{port}'
-  config.num_processes = 2
+  config.num_processes = int(processes)
   config.process_id = int(process_id)
   config.data.train_size = 256  # 8 steps of batch 32.
   config.train.epochs = 1
@@ -41,7 +44,7 @@ def main(process_id: str, port: str, workdir: str) -> None:
   config.unlearn.epochs = 3
   config.unlearn.stop = 'epochs'
   experiment.initialize_distributed(config)
-  assert jax.process_count() == 2 and jax.device_count() == 4  # 2 x 2.
+  assert jax.device_count() == int(devices) * int(processes)
 
   images, labels = input_pipeline.load_numpy(config.data, 'train')
   images = jax.numpy.asarray(input_pipeline.to_images(images))
