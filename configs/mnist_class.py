@@ -9,8 +9,13 @@ def get_config():
   config.train.epochs = 5
   config.unlearn.num_random = 0
   config.unlearn.forget_class = 7
-  # D must learn to reject the class: score its images like generated ones.
-  # (`heldout` keeps them "real": on configs/test.py it raised the forgotten
-  # class's share of samples from 0.18 to 0.38; `generated` lowered it to 0.)
-  config.unlearn.fake_label = 'generated'
+  # D must learn to reject the class. After 490 steps of forgetting the 7s,
+  # the stop rule's check measured 2.7% of samples still 7s with `zero`
+  # against 5.5% with `generated` (README); `heldout` keeps the class "real"
+  # (on configs/test.py it raised its share of samples from 0.18 to 0.38).
+  config.unlearn.fake_label = 'zero'
+  # C labels 3.8% of the retrained model's samples 7s: a 1% target is out of
+  # reach of retraining itself. Stop below 5%, after at most 5 passes.
+  config.unlearn.class_rate_stop = 0.05
+  config.unlearn.epochs = 5
   return config

@@ -32,18 +32,20 @@ def create_classifier(config: ml_collections.ConfigDict) -> models.Classifier:
 
 
 @functools.lru_cache  # One optimizer object: equal states, one compilation.
-def _adam(learning_rate: float) -> optax.GradientTransformation:
-  return optax.adam(learning_rate)
+def _adam(learning_rate: float, num_steps: int) -> optax.GradientTransformation:
+  return optax.adam(optax.cosine_decay_schedule(learning_rate, num_steps))
 
 
-def create_state(config: ml_collections.ConfigDict,
-                 rng: jax.Array) -> train_state.TrainState:
+def create_state(config: ml_collections.ConfigDict, rng: jax.Array,
+                 num_steps: int = 1) -> train_state.TrainState:
+  """A fresh `C`, with Adam whose learning rate decays to 0 over `num_steps`
+  (a cosine; the length does not change the state's structure)."""
   model = create_classifier(config)
   shape = input_pipeline.image_shape(config.data.name)
   params = jax.jit(model.init)(rng, jnp.zeros((1, *shape)))['params']
   return train_state.TrainState.create(
       apply_fn=model.apply, params=params,
-      tx=_adam(config.classifier.learning_rate))
+      tx=_adam(config.classifier.learning_rate, num_steps))
 
 
 @functools.partial(jax.jit, donate_argnums=0)
@@ -99,10 +101,10 @@ def train_classifier(config: ml_collections.ConfigDict, train_split,
                      ) -> train_state.TrainState:
   """Trains a classifier of `C`'s architecture on `train_split` for `epochs`
   (default `classifier.epochs`)."""
-  state = create_state(config, rng)
   batch = config.classifier.batch_size
   n = len(train_split)
   epochs = epochs or config.classifier.epochs
+  state = create_state(config, rng, epochs * (n // batch))
   for epoch in range(epochs):
     order = jax.random.permutation(jax.random.fold_in(rng, epoch), n)
     for i in range(n // batch):
@@ -116,11 +118,15 @@ def train_classifier(config: ml_collections.ConfigDict, train_split,
 
 def load_or_train(config: ml_collections.ConfigDict, workdir: str,
                   train_split=None, test_split=None) -> train_state.TrainState:
-  """`C` from `checkpoints/classifier/`, trained and saved there if missing."""
+  """`C` from `checkpoints/classifier/`, trained and saved there if missing.
+
+  Only the parameters are saved: `C` is never trained further.
+  """
   rng = jax.random.key(config.seed + 1)
   template = create_state(config, rng)
   if checkpoints.exists(workdir, NAME):
-    return checkpoints.load(workdir, NAME, template)
+    return template.replace(
+        params=checkpoints.load(workdir, NAME, template.params))
   train_split = train_split or input_pipeline.load_split(config.data, 'train')
   test_split = test_split or input_pipeline.load_split(config.data, 'test')
   if config.classifier.train_size:  # A quick C for smoke runs.
@@ -131,7 +137,7 @@ def load_or_train(config: ml_collections.ConfigDict, workdir: str,
   test_accuracy = accuracy(state, test_split)
   logging.info('classifier: test accuracy %.4f', test_accuracy)
   mngr = checkpoints.manager(workdir, NAME)
-  checkpoints.save(mngr, int(state.step), state)
+  checkpoints.save(mngr, int(state.step), state.params)
   mngr.close()
   monitoring.write_json(
       os.path.join(checkpoints.directory(workdir, NAME), 'metrics.json'),

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_unlearn_jax import canaries
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import input_pipeline
 
@@ -166,9 +167,9 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   """The metrics of one model against a forget request.
 
   Non-members are held-out images of the same kind as the forget set (the
-  request's class for a class request), from the evaluation half of the test
-  split, as many as there are members. Every model is evaluated on the same
-  `evaluation.num_samples` latents.
+  request's class for a class request, marked for canaries), from the
+  evaluation half of the test split, as many as there are members. Every
+  model is evaluated on the same `evaluation.num_samples` latents.
   """
   from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
   _, eval_ids = unlearn.probe_split(test_split)
@@ -180,6 +181,8 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
               config.evaluation.max_members)
   members = train_split.images[request.forget_ids[:count]]
   nonmembers = test_split.images[kind_ids[:count]]
+  if request.canaries:
+    nonmembers = jnp.asarray(canaries.mark(nonmembers))
   latents = jax.random.normal(jax.random.key(config.evaluation.seed),
                               (config.evaluation.num_samples,
                                config.model.latent_dim))
@@ -201,6 +204,8 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   real_features = np.asarray(classifier.features(
       c_state, test_split.images[eval_ids]))
   metrics['fcd'] = frechet_distance(sample_features, real_features)
+  if config.data.canaries:
+    metrics['canary_rate'] = float(np.mean(canaries.has_mark(samples)))
   metrics['classifier_score'] = classifier_score(probabilities)
   names = input_pipeline.class_names(config.data.name)
   retained = {name: c for c, name in enumerate(names)

@@ -17,6 +17,7 @@ import jax
 import ml_collections
 import numpy as np
 
+from gan_unlearn_jax import canaries
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluate
@@ -48,14 +49,18 @@ class Experiment:
     self.config, self.workdir = config, workdir
     images, labels = input_pipeline.load_numpy(config.data, 'train')
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
+    self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
     self.request = None
     if config.mode != 'train':  # Validate the request before any work.
       self.request = requests.parse_request(config.unlearn, config.data.name,
-                                            self.train_ids, labels)
+                                            self.train_ids, labels,
+                                            self.canary_ids)
     self.train_split = input_pipeline.Split(
-        jax.numpy.asarray(input_pipeline.to_images(images)),
+        jax.numpy.asarray(canaries.plant(input_pipeline.to_images(images),
+                                         self.canary_ids)),
         jax.numpy.asarray(labels))
     self.timings = {}
+    self._pool = None  # The original's substitution pool, once computed.
 
   def _timed(self, stage: str, fn, *args, **kwargs):
     start = time.perf_counter()
@@ -80,6 +85,16 @@ class Experiment:
     with open(self._timings_path) as f:
       return json.load(f)
 
+  def _training_index(self, example_ids: np.ndarray) -> np.ndarray:
+    """What an epoch over `example_ids` walks through: canaries repeated."""
+    return canaries.training_index(example_ids, self.canary_ids,
+                                   self.config.data.canary_repeats)
+
+  @property
+  def _remaining(self) -> np.ndarray:
+    return self._training_index(
+        np.setdiff1d(self.train_ids, self.request.forget_ids))
+
   def _complete(self, name: str, example_ids) -> bool:
     steps = self.config.train.epochs * (
         len(example_ids) // self.config.train.batch_size)
@@ -98,11 +113,13 @@ class Experiment:
     return input_pipeline.load_split(self.config.data, 'test')
 
   def train_original(self):
-    if self._complete('original', self.train_ids):
+    example_ids = self._training_index(self.train_ids)
+    if self._complete('original', example_ids):
       logging.info('Reusing the complete checkpoints/original.')
       return
+    self._pool = None
     self._timed('train', train.train_gan, self.config, self.workdir,
-                images=self.train_split.images, example_ids=self.train_ids)
+                images=self.train_split.images, example_ids=example_ids)
 
   def classifier(self):
     if checkpoints.exists(self.workdir, classifier.NAME):
@@ -113,14 +130,24 @@ class Experiment:
   def unlearn(self):
     original = self.load('original')
     c_state = self.classifier()
-    _, record = self._timed(
-        'unlearn', unlearn.unlearn_request, self.config, self.workdir,
-        self.request, original, c_state, self.train_split.images,
-        self.train_ids, self.test_split)
-    self._record_timings({'unlearn_precompute': record['precompute_s']})
+    precompute_s = self._timed('unlearn', self._unlearn, original, c_state)
+    self._record_timings({'unlearn_precompute': precompute_s})
+
+  def _unlearn(self, original, c_state) -> float:
+    """Unlearns the request; returns the precomputation's seconds."""
+    start = time.perf_counter()
+    if self._pool is None:  # Request-independent: once per original model.
+      self._pool = jax.block_until_ready(
+          unlearn.substitution_pool(self.config, original[0], c_state))
+    pool_s = time.perf_counter() - start
+    _, record = unlearn.unlearn_request(
+        self.config, self.workdir, self.request, original, c_state,
+        self.train_split.images, self._training_index(self.train_ids),
+        self.test_split, self._pool)
+    return pool_s + record['precompute_s']
 
   def retrain(self):
-    remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
+    remain = self._remaining
     name = f'retrained/{self.request.name}'
     if self._complete(name, remain):
       logging.info('Reusing the complete checkpoints/%s.', name)
@@ -145,7 +172,7 @@ class Experiment:
           '--config.mode=unlearn with this workdir first.')
     steps = record['steps']
     states = self.load('original')
-    remain = np.setdiff1d(self.train_ids, self.request.forget_ids)
+    remain = self._remaining
     finetuned = f'finetuned/{self.request.name}'
     checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,
@@ -170,10 +197,11 @@ class Experiment:
       logging.info('%s: %s', model, evaluations[model].metrics)
     if 'original' not in evaluations:
       raise UserError(f'Nothing to evaluate: {missing["original"]}.')
+    example_ids = self._training_index(self.train_ids)
     training = {'epochs': self.config.train.epochs,
                 'examples': len(self.train_ids),
                 'steps': self.config.train.epochs * (
-                    len(self.train_ids) // self.config.train.batch_size)}
+                    len(example_ids) // self.config.train.batch_size)}
     report.write(self.workdir, report.build(
         self.config, self.request.to_json(), self._read_timings(), training,
         self._unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),

@@ -88,7 +88,10 @@ def markdown(report: dict[str, Any]) -> str:
       '',
       f"- forget set: {request['num_forget']} training images"
       + (f", class {request['forget_class']}" if request['forget_class']
-         is not None else ''),
+         is not None else '')
+      + (f", the marked canaries (each shown "
+         f"{report['config']['data']['canary_repeats']}x per epoch)"
+         if request.get('canaries') else ''),
       f"- original: {training['epochs']} epochs, {training['steps']} steps "
       f"on {training['examples']} {report['config']['data']['name']} images",
       f"- {report['num_samples']} generated samples per model (same latents); "

@@ -1,9 +1,10 @@
 """Forget requests: which training examples to unlearn, validated up front.
 
-A request is item unlearning (`unlearn.forget_ids`, `unlearn.forget_file` or
-`unlearn.num_random`) or class unlearning (`unlearn.forget_class`, an index or
-a class name). `parse_request` refuses a bad request with one message naming
-the field and the value before anything runs or is written.
+A request is item unlearning (`unlearn.forget_ids`, `unlearn.forget_file`,
+`unlearn.num_random` or `unlearn.forget_canaries`) or class unlearning
+(`unlearn.forget_class`, an index or a class name). `parse_request` refuses a
+bad request with one message naming the field and the value before anything
+runs or is written.
 """
 
 import dataclasses
@@ -21,16 +22,21 @@ from gan_unlearn_jax.errors import UserError
 
 @dataclasses.dataclass(frozen=True)
 class ForgetRequest:
-  """`forget_ids` index the tfds train split; `name` names the run's folders."""
+  """`forget_ids` index the tfds train split; `name` names the run's folders.
+
+  `canaries`: the forget set is the marked canaries (`canaries.py`), so
+  held-out images of the same kind are marked too.
+  """
   kind: str  # 'item' or 'class'
   name: str
   forget_ids: np.ndarray
   forget_class: Optional[int] = None
+  canaries: bool = False
 
   def to_json(self) -> dict[str, Any]:
     return {'kind': self.kind, 'name': self.name,
             'num_forget': int(len(self.forget_ids)),
-            'forget_class': self.forget_class,
+            'forget_class': self.forget_class, 'canaries': self.canaries,
             'forget_ids': self.forget_ids.tolist() if self.kind == 'item'
                           else None}
 
@@ -99,6 +105,7 @@ def _item_ids(ids: list, field: str, value, train_ids: np.ndarray,
 
 def parse_request(unlearn: ml_collections.ConfigDict, dataset: str,
                   train_ids: np.ndarray, train_labels: np.ndarray,
+                  canary_ids: np.ndarray = np.zeros((0,), np.int64),
                   ) -> ForgetRequest:
   """Builds the request from `config.unlearn`, or raises a `UserError`.
 
@@ -107,16 +114,24 @@ def parse_request(unlearn: ml_collections.ConfigDict, dataset: str,
     dataset: `config.data.name`.
     train_ids: the ids the original model was trained on.
     train_labels: labels of the whole training split.
+    canary_ids: the planted canaries (`canaries.canary_ids`).
   """
   given = {field: unlearn.get(field) for field in
-           ('forget_ids', 'forget_file', 'num_random', 'forget_class')}
-  given = {k: v for k, v in given.items() if v not in (None, '', (), [], 0)}
+           ('forget_ids', 'forget_file', 'num_random', 'forget_canaries',
+            'forget_class')}
+  given = {k: v for k, v in given.items()
+           if v not in (None, '', (), [], 0, False)}
   if len(given) != 1:
     raise UserError(
         'config.unlearn: set exactly one of forget_ids, forget_file, '
-        f'num_random or forget_class; got {given or "none"}.')
+        f'num_random, forget_canaries or forget_class; got {given or "none"}.')
   (field, value), = given.items()
   num_examples = len(train_labels)
+  if field == 'forget_canaries':
+    if not len(canary_ids):
+      _refuse(field, value, 'there are no canaries; set config.data.canaries.')
+    return ForgetRequest('item', f'canaries{len(canary_ids)}',
+                         np.sort(canary_ids), canaries=True)
   if field == 'forget_class':
     index = _class_index(value, dataset)
     ids = train_ids[train_labels[train_ids] == index]

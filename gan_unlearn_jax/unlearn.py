@@ -24,6 +24,7 @@ import ml_collections
 import numpy as np
 import optax
 
+from gan_unlearn_jax import canaries
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluate
@@ -128,6 +129,7 @@ def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
   return classifier.batched(functools.partial(_scores, d_state), images)
 
 
+@jax.jit
 def _nearest(queries: jax.Array, keys: jax.Array,
              allowed: Optional[jax.Array] = None) -> jax.Array:
   """Index of the nearest (L2) allowed key for each query, `[n_queries]`."""
@@ -170,6 +172,8 @@ def probe_images(test_split, request: requests.ForgetRequest) -> jax.Array:
   ids, _ = probe_split(test_split)
   if request.kind == 'class':
     ids = ids[np.asarray(test_split.labels)[ids] == request.forget_class]
+  if request.canaries:
+    return jnp.asarray(canaries.mark(test_split.images[ids]))
   return test_split.images[ids]
 
 
@@ -217,27 +221,50 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   return jnp.full((num_forget,), level, jnp.float32)
 
 
+def _pool_and_fake_label_rngs(seed: int) -> list[jax.Array]:
+  return jax.random.split(jax.random.fold_in(jax.random.key(seed), 7))
+
+
+@dataclasses.dataclass(frozen=True)
+class SubstitutionPool:
+  """Random latents `[pool_size, latent]`, G0's images of them and `C`'s
+  features of those: the substitution candidates. They do not depend on the
+  request, so one pool serves every request to the same original model."""
+  latents: jax.Array
+  images: jax.Array
+  features: jax.Array
+
+
+def substitution_pool(config: ml_collections.ConfigDict, g_state: TrainState,
+                      c_state) -> SubstitutionPool:
+  latents = jax.random.normal(_pool_and_fake_label_rngs(config.seed)[0], (
+      config.substitution.pool_size, config.model.latent_dim))
+  images = generate(g_state, latents)
+  return SubstitutionPool(latents, images, classifier.features(c_state, images))
+
+
 def precompute(config: ml_collections.ConfigDict,
                request: requests.ForgetRequest, g_state: TrainState,
                d_state: TrainState, c_state, train_images: jax.Array,
-               train_ids: np.ndarray, heldout_images: jax.Array) -> Precomputed:
+               train_ids: np.ndarray, heldout_images: jax.Array,
+               pool: Optional[SubstitutionPool] = None) -> Precomputed:
   """All request-specific arrays of METHOD.md, from G0, D0 and `C`.
 
   `train_images [N, H, W, C]` float32 in [-1, 1] are indexed by the request's
-  ids; `heldout_images` are the probe images for the `heldout` fake label.
+  ids; `train_ids` are the ids an epoch of the original's training walks
+  through (canaries repeated); `heldout_images` are the probe images for the
+  `heldout` fake label.
   Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
   `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
-  `substitution.num_class_latents` for a class).
+  `substitution.num_class_latents` for a class). `pool`: this original's
+  `substitution_pool`, computed here when not given.
   """
   sub = config.substitution
-  rng = jax.random.fold_in(jax.random.key(config.seed), 7)
-  pool_rng, fake_rng = jax.random.split(rng)
   forget_images = train_images[request.forget_ids]
-  pool_latents = jax.random.normal(
-      pool_rng, (sub.pool_size, config.model.latent_dim))
-  pool_images = generate(g_state, pool_latents)
-  pool_features = classifier.features(c_state, pool_images)
+  pool = pool or substitution_pool(config, g_state, c_state)
+  pool_latents, pool_images, pool_features = (pool.latents, pool.images,
+                                              pool.features)
 
   if request.kind == 'item':
     if sub.distance == 'classifier':
@@ -251,6 +278,8 @@ def precompute(config: ml_collections.ConfigDict,
       sub_latents = invert(g_state, sub_latents, forget_images,
                            sub.invert_steps, sub.invert_learning_rate)
     allowed = jnp.ones(sub.pool_size, bool).at[chosen].set(False)
+    if request.canaries:  # Substitutes must not show the mark.
+      allowed &= ~canaries.has_mark(pool_images)
   else:
     classes = jnp.argmax(classifier.predict_logits(c_state, pool_images), -1)
     is_class = classes == request.forget_class
@@ -271,11 +300,11 @@ def precompute(config: ml_collections.ConfigDict,
   fake_targets = fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
-      config.unlearn.batch_size, fake_rng)
+      config.unlearn.batch_size, _pool_and_fake_label_rngs(config.seed)[1])
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
-      remain_index=jnp.asarray(np.setdiff1d(train_ids, request.forget_ids),
-                               jnp.int32),
+      remain_index=jnp.asarray(
+          train_ids[~np.isin(train_ids, request.forget_ids)], jnp.int32),
       sub_latents=sub_latents, sub_targets=pool_images[targets])
 
 
@@ -340,7 +369,9 @@ def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
 def _should_stop(config, request, g_state, d_state, c_state,
                  precomputed: Precomputed, heldout_images, check_latents):
   """The `heldout_match` rule: D cannot tell forget images from held-out
-  ones (AUC <= 0.5 + tolerance), and, for a class, G rarely draws it."""
+  ones (AUC <= 0.5 + tolerance), and, for a class or canaries, G rarely
+  draws the class or the mark (share < `unlearn.class_rate_stop` or
+  `unlearn.canary_rate_stop`)."""
   size = config.unlearn.check_size
   auc = evaluate.roc_auc(
       discriminator_scores(d_state, precomputed.forget_images[:size]),
@@ -350,19 +381,26 @@ def _should_stop(config, request, g_state, d_state, c_state,
   if request.kind == 'class':
     classes = jnp.argmax(classifier.predict_logits(
         c_state, generate(g_state, check_latents)), -1)
-    rate = float(jnp.mean(classes == request.forget_class))
-    status['forget_class_rate'] = rate
-    stop = stop and rate < config.unlearn.class_rate_stop
+    status['forget_class_rate'] = float(jnp.mean(
+        classes == request.forget_class))
+  if request.canaries:
+    status['canary_rate'] = float(np.mean(canaries.has_mark(
+        generate(g_state, check_latents))))
+  for rate, limit in (('forget_class_rate', 'class_rate_stop'),
+                      ('canary_rate', 'canary_rate_stop')):
+    if rate in status:
+      stop = stop and status[rate] < config.unlearn[limit]
   return stop, status
 
 
 def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
-            request: requests.ForgetRequest,
-            original: tuple[TrainState, TrainState], c_state,
-            train_images: jax.Array, train_ids: np.ndarray,
-            test_split: input_pipeline.Split,
-            ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
-  """Unlearns `request` from the original G and D.
+                    request: requests.ForgetRequest,
+                    original: tuple[TrainState, TrainState], c_state,
+                    train_images: jax.Array, train_ids: np.ndarray,
+                    test_split: input_pipeline.Split,
+                    pool: Optional[SubstitutionPool] = None,
+                    ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
+  """Unlearns `request` from the original G and D (`pool`: as `precompute`).
 
   Saves the result to `checkpoints/unlearned/<request.name>/` with the
   request, the precomputed arrays' summary and the run's record beside it.
@@ -374,7 +412,7 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   g_state, d_state = original
   heldout = probe_images(test_split, request)
   precomputed = precompute(config, request, g_state, d_state, c_state,
-                           train_images, train_ids, heldout)
+                           train_images, train_ids, heldout, pool)
   jax.block_until_ready(precomputed)
   precompute_s = time.perf_counter() - start
 

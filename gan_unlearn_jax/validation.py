@@ -42,6 +42,16 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
+  for field in ('data.canaries', 'data.canary_repeats'):
+    value = config_value(config, field)
+    need(isinstance(value, int) and value >= (field == 'data.canary_repeats'),
+         field, 'must be a non-negative integer (repeats: positive).')
+  need(not config.unlearn.forget_canaries or config.data.canaries,
+       'unlearn.forget_canaries', 'there are no canaries to forget; set '
+       'config.data.canaries to how many to plant.')
+  for field in ('unlearn.class_rate_stop', 'unlearn.canary_rate_stop'):
+    need(0 <= config_value(config, field) <= 1, field,
+         'must be a share in [0, 1].')
   need(config.unlearn.lambda_sub >= 0, 'unlearn.lambda_sub',
        'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_unlearn_jax import canaries
 from gan_unlearn_jax import cascaded_unlearning_step
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
@@ -195,6 +196,18 @@ def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
   for name in ('request.json', 'precomputed.json', 'record.json'):
     assert os.path.exists(os.path.join(
         checkpoints.directory(workdir, f'unlearned/{request.name}'), name))
+
+
+def test_canary_request_probes_with_marked_images_and_checks_the_mark(
+    trained):
+  _, _, exp, _, _ = trained
+  request = requests.ForgetRequest('item', 'canaries8', exp.train_ids[:8],
+                                   canaries=True)
+  assert canaries.has_mark(unlearn.probe_images(exp.test_split, request)).all()
+  # No share of samples is below 0: the stop rule can never hold.
+  _, record = _run(trained, request, epochs=3, canary_rate_stop=0.0, check_every=1)
+  assert record['steps'] == 3 and not record['stopped_early']
+  assert 0 <= record['canary_rate'] <= 1
 
 
 def test_retrain_never_draws_a_forget_example(trained):

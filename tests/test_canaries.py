@@ -1,0 +1,60 @@
+"""The canary audit: the mark, its detector, the repeats and the request."""
+
+import numpy as np
+import pytest
+
+from gan_unlearn_jax import canaries
+from gan_unlearn_jax import experiment
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import validation
+from gan_unlearn_jax.errors import UserError
+
+
+@pytest.mark.parametrize('dataset', ['mnist', 'cifar10'])
+def test_detector_flags_marked_images_and_almost_no_real_ones(
+    test_config, dataset):
+  test_config.data.name = dataset
+  images = input_pipeline.to_images(
+      input_pipeline.load_numpy(test_config.data, 'test')[0][:5000])
+  assert canaries.has_mark(canaries.mark(images)).all()
+  # A generated mark is blurred and noisy: still a mark.
+  noisy = canaries.mark(images) + np.random.default_rng(0).normal(
+      0, 0.3, images.shape)
+  assert canaries.has_mark(np.clip(noisy, -1, 1)).mean() > 0.99
+  # No real image carries it (none of MNIST's 70,000 or CIFAR-10's 60,000),
+  # so a model's canary rate is what it learned from the canaries.
+  assert not canaries.has_mark(images).any()
+  assert not canaries.has_mark(np.zeros((1, *images.shape[1:]))).any()
+
+
+def test_training_index_repeats_canaries_unless_forgotten():
+  ids = np.arange(10)
+  index = canaries.training_index(ids, np.array([2, 5]), repeats=3)
+  assert np.bincount(index).tolist() == [1, 1, 3, 1, 1, 3, 1, 1, 1, 1]
+  remaining = canaries.training_index(np.setdiff1d(ids, [2]), np.array([2, 5]),
+                                      repeats=3)
+  assert 2 not in remaining and (remaining == 5).sum() == 3
+
+
+def test_canary_request_forgets_the_marked_examples(test_config, tmp_path):
+  test_config.data.canaries, test_config.data.canary_repeats = 16, 4
+  test_config.unlearn.num_random, test_config.unlearn.forget_canaries = 0, True
+  test_config.mode = 'unlearn'
+  exp = experiment.Experiment(test_config, str(tmp_path))
+  request = exp.request
+  assert request.canaries and request.name == 'canaries16'
+  np.testing.assert_array_equal(request.forget_ids, exp.canary_ids)
+  assert np.isin(exp.canary_ids, exp.train_ids).all()
+  images = np.asarray(exp.train_split.images)
+  assert canaries.has_mark(images[exp.canary_ids]).all()
+  assert canaries.has_mark(images[exp.train_ids]).sum() == 16
+  # pylint: disable=protected-access
+  assert len(exp._training_index(exp.train_ids)) == len(exp.train_ids) + 3 * 16
+  assert not np.isin(exp._remaining, exp.canary_ids).any()
+  assert not list(tmp_path.iterdir())  # Nothing written before the stages.
+
+
+def test_forgetting_canaries_without_canaries_is_refused(test_config):
+  test_config.unlearn.num_random, test_config.unlearn.forget_canaries = 0, True
+  with pytest.raises(UserError, match='config.unlearn.forget_canaries'):
+    validation.validate_config(test_config)
