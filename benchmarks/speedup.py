@@ -5,7 +5,8 @@ r"""Unlearning against retraining from scratch: seconds, speed-up, quality gaps.
 
 Trains the original once (or reuses `W/checkpoints/original`), then for each
 request unlearns it twice in this process (the first run of a request shape
-is "cold", compilation included; the second "warm") and retrains from scratch
+is "cold", compilation included; the second "warm": compiled steps and the
+original's substitution pool reused) and retrains from scratch
 on the same devices, and evaluates the unlearned and retrained models.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
 index or name). Prints a Markdown table and writes it, with the rows as JSON,

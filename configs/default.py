@@ -97,7 +97,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier = ml_collections.ConfigDict()
   config.classifier.widths = (32, 64)
   config.classifier.feature_dim = 128
-  config.classifier.epochs = 6  # 99.07% MNIST test accuracy (README).
+  config.classifier.epochs = 6  # 99.13% MNIST test accuracy (README).
   # Train C on the first this many training images (None: all of them).
   config.classifier.train_size = ml_collections.config_dict.placeholder(int)
   config.classifier.batch_size = 128
