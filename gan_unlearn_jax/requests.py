@@ -105,7 +105,7 @@ def _item_ids(ids: list, field: str, value, train_ids: np.ndarray,
 
 def parse_request(unlearn: ml_collections.ConfigDict, dataset: str,
                   train_ids: np.ndarray, train_labels: np.ndarray,
-                  canary_ids: np.ndarray = np.zeros((0,), np.int64),
+                  canary_ids: Optional[np.ndarray] = None,
                   ) -> ForgetRequest:
   """Builds the request from `config.unlearn`, or raises a `UserError`.
 
@@ -128,7 +128,7 @@ def parse_request(unlearn: ml_collections.ConfigDict, dataset: str,
   (field, value), = given.items()
   num_examples = len(train_labels)
   if field == 'forget_canaries':
-    if not len(canary_ids):
+    if canary_ids is None or not len(canary_ids):
       _refuse(field, value, 'there are no canaries; set config.data.canaries.')
     return ForgetRequest('item', f'canaries{len(canary_ids)}',
                          np.sort(canary_ids), canaries=True)

@@ -221,7 +221,7 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   return jnp.full((num_forget,), level, jnp.float32)
 
 
-def _pool_and_fake_label_rngs(seed: int) -> list[jax.Array]:
+def _pool_and_fake_label_rngs(seed: int) -> jax.Array:
   return jax.random.split(jax.random.fold_in(jax.random.key(seed), 7))
 
 
