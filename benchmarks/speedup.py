@@ -116,6 +116,7 @@ def main(argv):
   monitoring.quiet_orbax_logs()
   config = FLAGS.config
   validation.validate_config(config)
+  experiment.initialize_jax(config)
   base = experiment.Experiment(request_config(config, FLAGS.requests[0]),
                                FLAGS.workdir)
   base.train_original()

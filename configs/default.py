@@ -19,6 +19,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.coordinator_address = ml_collections.config_dict.placeholder(str)
   config.num_processes = ml_collections.config_dict.placeholder(int)
   config.process_id = ml_collections.config_dict.placeholder(int)
+  # A folder for JAX's persistent compilation cache (None: off). Later
+  # processes load the compiled steps from it instead of compiling them.
+  config.compilation_cache_dir = ml_collections.config_dict.placeholder(str)
 
   config.data = ml_collections.ConfigDict()
   config.data.name = 'mnist'

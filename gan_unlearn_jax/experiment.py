@@ -31,12 +31,17 @@ from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
 
 
-def initialize_distributed(config: ml_collections.ConfigDict) -> None:
-  """Joins JAX's multi-process runtime when the config asks for it.
+def initialize_jax(config: ml_collections.ConfigDict) -> None:
+  """Joins JAX's multi-process runtime and turns on the persistent
+  compilation cache when the config asks for them.
 
   Fields left None are detected from the cluster environment (SLURM, Open
   MPI, Kubernetes, Cloud TPU) or `JAX_COORDINATOR_ADDRESS`.
   """
+  if config.compilation_cache_dir:
+    jax.config.update('jax_compilation_cache_dir',
+                      config.compilation_cache_dir)
+    jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
   if config.distributed:
     jax.distributed.initialize(config.coordinator_address,
                                config.num_processes, config.process_id)

@@ -30,7 +30,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   monitoring.quiet_orbax_logs()
-  experiment.initialize_distributed(FLAGS.config)
+  experiment.initialize_jax(FLAGS.config)
   logging.info('JAX devices: %d local, %d total (%s), process %d of %d.',
                jax.local_device_count(), jax.device_count(),
                jax.default_backend(), jax.process_index(), jax.process_count())

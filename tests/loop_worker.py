@@ -46,7 +46,7 @@ def main(workdir: str, devices: str, process_id: str = '0',
   # A gentle fake label: `zero` drives D so hard in 6 steps that rounding
   # differences between reduction orders grow past any tolerance.
   config.unlearn.fake_label = 'heldout'
-  experiment.initialize_distributed(config)
+  experiment.initialize_jax(config)
   assert jax.device_count() == int(devices) * int(processes)
 
   images, labels = input_pipeline.load_numpy(config.data, 'train')

@@ -21,8 +21,11 @@ def run_main(workdir, *flags, timeout=600):
 
 
 def test_train_mode_writes_checkpoint_grids_and_metrics(tmp_path):
-  result = run_main(tmp_path, '--config.mode=train', '--config.train.epochs=1')
+  cache = tmp_path / 'jax_cache'
+  result = run_main(tmp_path, '--config.mode=train', '--config.train.epochs=1',
+                    f'--config.compilation_cache_dir={cache}')
   assert result.returncode == 0, result.stderr[-3000:]
+  assert list(cache.iterdir())  # The compiled steps, for later processes.
   assert sorted(os.listdir(tmp_path / 'checkpoints' / 'original')) == [
       '32', '64']  # Every 32 steps, the last two kept.
   grid = Image.open(tmp_path / 'samples' / 'original_epoch001.png')
