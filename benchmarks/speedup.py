@@ -121,9 +121,9 @@ def main(argv):
                                FLAGS.workdir)
   base.train_original()
   base.classifier()
-  steps = config.train.epochs * (len(base.train_ids) // config.train.batch_size)
-  training = (f'{config.train.epochs} epochs, {steps} steps at batch '
-              f'{config.train.batch_size} on {len(base.train_ids)} images')
+  summary = base.training_summary()
+  training = (f"{summary['epochs']} epochs, {summary['steps']} steps at batch "
+              f"{config.train.batch_size} on {summary['examples']} images")
   rows = [measure(config, FLAGS.workdir, spec) for spec in FLAGS.requests]
   peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
   table = markdown(rows, training, peak_gib)

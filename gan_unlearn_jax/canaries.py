@@ -11,6 +11,8 @@ against plain ones the AUC would measure the mark, not membership.
 import ml_collections
 import numpy as np
 
+from gan_unlearn_jax.errors import UserError
+
 # A 2x2 checkerboard of 3x3-pixel cells, one pixel in from the corner: black
 # on MNIST's black background is invisible, so the white cells carry it.
 MARK_CELL = 3
@@ -61,6 +63,9 @@ def canary_ids(data_config: ml_collections.ConfigDict,
   count = data_config.get('canaries', 0)
   if not count:
     return np.zeros((0,), np.int64)
+  if count >= len(train_ids):
+    raise UserError(f'config.data.canaries={count!r}: must be fewer than the '
+                    f'{len(train_ids)} training images.')
   rng = np.random.default_rng(data_config.canary_seed)
   return np.sort(rng.choice(train_ids, count, replace=False))
 

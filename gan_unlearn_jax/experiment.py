@@ -96,14 +96,27 @@ class Experiment:
                                    self.config.data.canary_repeats)
 
   @property
+  def _original_examples(self) -> np.ndarray:
+    return self._training_index(self.train_ids)
+
+  @property
   def _remaining(self) -> np.ndarray:
     return self._training_index(
         np.setdiff1d(self.train_ids, self.request.forget_ids))
 
-  def _complete(self, name: str, example_ids) -> bool:
-    steps = self.config.train.epochs * (
+  def _steps(self, example_ids) -> int:
+    return self.config.train.epochs * (
         len(example_ids) // self.config.train.batch_size)
-    return checkpoints.latest_step(self.workdir, name) == steps
+
+  def training_summary(self) -> dict[str, int]:
+    """The original's training length: epochs, examples, steps."""
+    return {'epochs': self.config.train.epochs,
+            'examples': len(self.train_ids),
+            'steps': self._steps(self._original_examples)}
+
+  def _complete(self, name: str, example_ids) -> bool:
+    return checkpoints.latest_step(self.workdir, name) == self._steps(
+        example_ids)
 
   def _template(self):
     g, d = train.create_train_states(self.config, jax.random.key(0))
@@ -118,7 +131,7 @@ class Experiment:
     return input_pipeline.load_split(self.config.data, 'test')
 
   def train_original(self):
-    example_ids = self._training_index(self.train_ids)
+    example_ids = self._original_examples
     if self._complete('original', example_ids):
       logging.info('Reusing the complete checkpoints/original.')
       return
@@ -147,7 +160,7 @@ class Experiment:
     pool_s = time.perf_counter() - start
     _, record = unlearn.unlearn_request(
         self.config, self.workdir, self.request, original, c_state,
-        self.train_split.images, self._training_index(self.train_ids),
+        self.train_split.images, self._original_examples,
         self.test_split, self._pool)
     return pool_s + record['precompute_s']
 
@@ -202,13 +215,9 @@ class Experiment:
       logging.info('%s: %s', model, evaluations[model].metrics)
     if 'original' not in evaluations:
       raise UserError(f'Nothing to evaluate: {missing["original"]}.')
-    example_ids = self._training_index(self.train_ids)
-    training = {'epochs': self.config.train.epochs,
-                'examples': len(self.train_ids),
-                'steps': self.config.train.epochs * (
-                    len(example_ids) // self.config.train.batch_size)}
     report.write(self.workdir, report.build(
-        self.config, self.request.to_json(), self._read_timings(), training,
+        self.config, self.request.to_json(), self._read_timings(),
+        self.training_summary(),
         self._unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),
                  evaluations,
                  self.train_split.images[self.request.forget_ids[:8]])

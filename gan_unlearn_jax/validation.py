@@ -22,7 +22,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   need(config.mode in MODES, 'mode', f'unknown mode; choose one of {MODES}.')
   for field in ('train.batch_size', 'train.epochs', 'model.latent_dim',
                 'model.g_width', 'model.d_width', 'train.log_every',
-                'train.checkpoint_every'):
+                'train.checkpoint_every', 'data.canary_repeats'):
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
@@ -42,10 +42,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
-  for field in ('data.canaries', 'data.canary_repeats'):
-    value = config_value(config, field)
-    need(isinstance(value, int) and value >= (field == 'data.canary_repeats'),
-         field, 'must be a non-negative integer (repeats: positive).')
+  need(isinstance(config.data.canaries, int) and config.data.canaries >= 0,
+       'data.canaries', 'must be a non-negative integer.')
   need(not config.unlearn.forget_canaries or config.data.canaries,
        'unlearn.forget_canaries', 'there are no canaries to forget; set '
        'config.data.canaries to how many to plant.')

@@ -54,6 +54,14 @@ def test_canary_request_forgets_the_marked_examples(test_config, tmp_path):
   assert not list(tmp_path.iterdir())  # Nothing written before the stages.
 
 
+def test_more_canaries_than_training_images_are_refused(test_config,
+                                                        tmp_path):
+  test_config.data.canaries = test_config.data.train_size
+  with pytest.raises(UserError, match='config.data.canaries=2048'):
+    experiment.Experiment(test_config, str(tmp_path))
+  assert not list(tmp_path.iterdir())
+
+
 def test_forgetting_canaries_without_canaries_is_refused(test_config):
   test_config.unlearn.num_random, test_config.unlearn.forget_canaries = 0, True
   with pytest.raises(UserError, match='config.unlearn.forget_canaries'):
