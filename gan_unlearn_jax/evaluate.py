@@ -174,15 +174,11 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
   _, eval_ids = unlearn.probe_split(test_split)
   real_labels = np.asarray(test_split.labels)[eval_ids]
-  kind_ids = eval_ids
-  if request.kind == 'class':
-    kind_ids = eval_ids[real_labels == request.forget_class]
-  count = min(len(request.forget_ids), len(kind_ids),
+  heldout = unlearn.heldout_images(test_split, eval_ids, request)
+  count = min(len(request.forget_ids), len(heldout),
               config.evaluation.max_members)
   members = train_split.images[request.forget_ids[:count]]
-  nonmembers = test_split.images[kind_ids[:count]]
-  if request.canaries:
-    nonmembers = jnp.asarray(canaries.mark(nonmembers))
+  nonmembers = heldout[:count]
   latents = jax.random.normal(jax.random.key(config.evaluation.seed),
                               (config.evaluation.num_samples,
                                config.model.latent_dim))

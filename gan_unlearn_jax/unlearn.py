@@ -167,14 +167,20 @@ def probe_split(test_split: input_pipeline.Split, seed: int = 0):
   return np.sort(order[:half]), np.sort(order[half:])
 
 
-def probe_images(test_split, request: requests.ForgetRequest) -> jax.Array:
-  """Held-out images of the same kind as the forget set (probe half)."""
-  ids, _ = probe_split(test_split)
+def heldout_images(test_split, ids: np.ndarray,
+                   request: requests.ForgetRequest) -> jax.Array:
+  """The test images among `ids` of the same kind as the forget set: the
+  request's class for a class request, marked for canaries."""
   if request.kind == 'class':
     ids = ids[np.asarray(test_split.labels)[ids] == request.forget_class]
   if request.canaries:
     return jnp.asarray(canaries.mark(test_split.images[ids]))
   return test_split.images[ids]
+
+
+def probe_images(test_split, request: requests.ForgetRequest) -> jax.Array:
+  """Held-out images of the same kind as the forget set (probe half)."""
+  return heldout_images(test_split, probe_split(test_split)[0], request)
 
 
 @jax.jit
