@@ -9,10 +9,12 @@ is "cold", compilation included; the second "warm": compiled steps and the
 original's substitution pool reused) and retrains from scratch
 on the same devices, and evaluates the unlearned and retrained models.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
-index or name). Prints a Markdown table and writes it, with the rows as JSON,
-to `W/speedup.md` and `W/speedup.json`.
+index or name, unlearned with the settings of `configs/<dataset>_class.py`).
+Prints a Markdown table; writes it, with the rows as JSON, to `W/speedup.md`
+and `W/speedup.json` after each request.
 """
 
+import importlib
 import json
 import os
 import resource
@@ -47,7 +49,11 @@ def request_config(config, spec: str):
   elif spec.startswith('class'):
     value = spec[len('class'):]
     config.unlearn.forget_class = int(value) if value.isdigit() else value
-    config.unlearn.fake_label = 'generated'  # As configs/*_class.py.
+    # Unlearn as configs/<dataset>_class.py does.
+    class_config = importlib.import_module(
+        f'configs.{config.data.name}_class').get_config().unlearn
+    for field in ('fake_label', 'class_rate_stop', 'epochs'):
+      config.unlearn[field] = class_config[field]
   else:
     raise app.UsageError(f'--requests: {spec!r} is neither randomN:SEED '
                          'nor classC.')
@@ -124,15 +130,17 @@ def main(argv):
   summary = base.training_summary()
   training = (f"{summary['epochs']} epochs, {summary['steps']} steps at batch "
               f"{config.train.batch_size} on {summary['examples']} images")
-  rows = [measure(config, FLAGS.workdir, spec) for spec in FLAGS.requests]
-  peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-  table = markdown(rows, training, peak_gib)
+  rows = []
+  for spec in FLAGS.requests:  # The table so far is written after each one.
+    rows.append(measure(config, FLAGS.workdir, spec))
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    table = markdown(rows, training, peak_gib)
+    with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:
+      f.write(table)
+    with open(os.path.join(FLAGS.workdir, 'speedup.json'), 'w') as f:
+      json.dump({'training': training, 'peak_host_gib': peak_gib,
+                 'rows': rows}, f, indent=2)
   print('\n' + table)
-  with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:
-    f.write(table)
-  with open(os.path.join(FLAGS.workdir, 'speedup.json'), 'w') as f:
-    json.dump({'training': training, 'peak_host_gib': peak_gib, 'rows': rows},
-              f, indent=2)
 
 
 if __name__ == '__main__':

@@ -3,14 +3,15 @@ r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
   python benchmarks/steps.py [--configs=mnist_item,cifar10_item]
       [--batch_sizes=64,256] [--steps=50]
 
-Runs the pmapped steps of the training and unlearning loops on all local
-devices with synthetic images already on the device (the loops gather real
-batches the same way), and prints a Markdown table with the compile time and
-the peak memory: the host's resident set and, where the backend reports it,
+Times the GAN step and the cascaded unlearning step on one device (the pure
+steps, jitted) and on every local device (the loops' pmapped steps, which
+gather their batches on the device), with synthetic images already on the
+device, and prints a Markdown table with the compile time and the peak memory: the host's resident set and, where the backend reports it,
 the device's. The timed loop runs under `jax.transfer_guard('disallow')`: it
 moves no data from the host.
 """
 
+import functools
 import importlib
 import json
 import os
@@ -56,42 +57,59 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
   states = train.create_train_states(config, jax.random.key(0))
   images = jax.random.uniform(jax.random.key(1), (4096, *shape), minval=-1)
   ids = jnp.arange(4096)
-  replicated = train.replicate
-  rng = replicated(jax.random.key(2))
+  sub_latents = jax.random.normal(jax.random.key(3),
+                                  (global_batch, config.model.latent_dim))
+  lambda_sub = config.unlearn.lambda_sub
+  timings = {}
 
+  # One device: the pure steps, jitted, on batches already on the device.
+  rng = jax.random.key(2)
+  batch = images[:global_batch]
+  copy = lambda tree: jax.tree.map(jnp.copy, tree)  # The steps donate states.
+  timings['GAN train_step', '1 (jit)'] = _time(
+      jax.jit(train.train_step, donate_argnums=(0, 1)),
+      (*copy(states), {'real': batch}, rng), steps)
+  cascaded = jax.jit(functools.partial(unlearn.cascaded_unlearning_step,
+                                       lambda_sub=lambda_sub),
+                     donate_argnums=(0, 1))
+  timings['cascaded_unlearning_step', '1 (jit)'] = _time(cascaded, (
+      *copy(states), {'forget_images': batch,
+                      'fake_targets': jnp.zeros((global_batch,)),
+                      'remain_images': images[global_batch:2 * global_batch],
+                      'sub_latents': sub_latents,
+                      'sub_targets': images[2 * global_batch:3 * global_batch]},
+      rng), steps)
+
+  # Every local device: the loops' pmapped steps, gathering their batches.
+  replicated = train.replicate
+  rng = replicated(rng)
+  devices = f'{jax.local_device_count()} (pmap)'
   gan_step = train.make_pmapped_train_step(4096 // global_batch)
   epoch_ids = jax.pmap(train.epoch_batches, static_broadcasted_argnums=3)(
       rng, replicated(jnp.int32(0)), replicated(ids), global_batch)
-  gan = _time(gan_step, (*replicated(states), replicated(images), epoch_ids,
-                         rng), steps)
-
+  timings['GAN train_step', devices] = _time(
+      gan_step, (*replicated(states), replicated(images), epoch_ids, rng),
+      steps)
   arrays = replicated({
-      'train_images': images, 'forget_images': images[:global_batch],
-      'fake_targets': jnp.full((global_batch,), 0.5),
-      'remain_index': ids,
-      'sub_latents': jax.random.normal(jax.random.key(3),
-                                       (global_batch, config.model.latent_dim)),
-      'sub_targets': images[global_batch:2 * global_batch]})
+      'train_images': images, 'forget_images': batch,
+      'fake_targets': jnp.zeros((global_batch,)), 'remain_index': ids,
+      'sub_latents': sub_latents,
+      'sub_targets': images[2 * global_batch:3 * global_batch]})
   unlearn_step = unlearn.make_pmapped_unlearning_step(
-      config.unlearn.lambda_sub, global_batch, 1)
+      lambda_sub, global_batch, 1)
   counter = replicated(jnp.int32(0))
   # The counter only picks the batches; the timing holds it fixed.
-  def cascaded(g, d, arrays, rng, counter):
+  def pmapped_cascaded(g, d, arrays, rng, counter):
     g, d, counter, metrics = unlearn_step(g, d, arrays, rng, counter)
     return g, d, metrics
-  cascade = _time(cascaded, (*replicated(states), arrays, rng, counter), steps)
+  timings['cascaded_unlearning_step', devices] = _time(
+      pmapped_cascaded, (*replicated(states), arrays, rng, counter), steps)
 
-  rows = []
-  for name, (compile_s, steps_per_s) in (('GAN train_step', gan),
-                                         ('cascaded_unlearning_step', cascade)):
-    rows.append({'config': config_name, 'step': name,
-                 'devices': jax.local_device_count(),
-                 'backend': jax.default_backend(),
-                 'global_batch': global_batch, 'compile_s': compile_s,
-                 'steps_per_s': steps_per_s,
-                 'images_per_s': steps_per_s * global_batch,
-                 **peak_memory_gib()})
-  return rows
+  return [{'config': config_name, 'step': name, 'devices': devices,
+           'backend': jax.default_backend(), 'global_batch': global_batch,
+           'compile_s': compile_s, 'steps_per_s': steps_per_s,
+           'images_per_s': steps_per_s * global_batch, **peak_memory_gib()}
+          for (name, devices), (compile_s, steps_per_s) in timings.items()]
 
 
 def peak_memory_gib() -> dict[str, float]:
@@ -109,7 +127,7 @@ def main(argv):
   rows = [row for name in FLAGS.configs for batch in FLAGS.batch_sizes
           for row in benchmark(name, int(batch), FLAGS.steps)]
   device = jax.devices()[0].device_kind
-  print(f'\n{device}, {jax.local_device_count()} device(s), '
+  print(f'\n{device}, {jax.local_device_count()} local device(s), '
         f'{FLAGS.steps} timed steps\n')
   print('| config | step | devices | global batch | compile + 1st step (s) '
         '| steps/s | images/s | peak host RSS (GiB) | peak device (GiB) |')

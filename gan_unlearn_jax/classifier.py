@@ -10,6 +10,7 @@ import os
 from typing import Optional
 
 from absl import logging
+import flax
 from flax.training import train_state
 import jax
 import jax.numpy as jnp
@@ -36,13 +37,18 @@ def _adam(learning_rate: float, num_steps: int) -> optax.GradientTransformation:
   return optax.adam(optax.cosine_decay_schedule(learning_rate, num_steps))
 
 
+@functools.partial(jax.jit, static_argnums=0)  # Compiled once per model.
+def _init_params(model: flax.linen.Module, rng: jax.Array, dummy: jax.Array):
+  return model.init(rng, dummy)['params']
+
+
 def create_state(config: ml_collections.ConfigDict, rng: jax.Array,
                  num_steps: int = 1) -> train_state.TrainState:
   """A fresh `C`, with Adam whose learning rate decays to 0 over `num_steps`
   (a cosine; the length does not change the state's structure)."""
   model = create_classifier(config)
   shape = input_pipeline.image_shape(config.data.name)
-  params = jax.jit(model.init)(rng, jnp.zeros((1, *shape)))['params']
+  params = _init_params(model, rng, jnp.zeros((1, *shape)))
   return train_state.TrainState.create(
       apply_fn=model.apply, params=params,
       tx=_adam(config.classifier.learning_rate, num_steps))

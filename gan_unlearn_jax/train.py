@@ -52,6 +52,13 @@ def _models_for(config: ml_collections.ConfigDict):
       config.train.beta2)
 
 
+# Jitted once per model: a fresh `jax.jit` per call would compile the
+# initialisation again for every state created or restored (seconds each).
+@functools.partial(jax.jit, static_argnums=0)
+def _init_variables(model: flax.linen.Module, rng: jax.Array, dummy: jax.Array):
+  return model.init(rng, dummy, train=False)
+
+
 def create_train_states(config: ml_collections.ConfigDict,
                         rng: jax.Array) -> tuple[TrainState, TrainState]:
   """Fresh G and D states (Adam with the DCGAN's lr 2e-4, b1 0.5 by default)."""
@@ -61,7 +68,7 @@ def create_train_states(config: ml_collections.ConfigDict,
   x = jnp.zeros((2, *input_pipeline.image_shape(config.data.name)))
 
   def create(model, rng, dummy):
-    variables = jax.jit(functools.partial(model.init, train=False))(rng, dummy)
+    variables = _init_variables(model, rng, dummy)
     return TrainState.create(apply_fn=model.apply, params=variables['params'],
                              batch_stats=variables['batch_stats'], tx=tx)
 

@@ -8,20 +8,24 @@ import sys
 from conftest import ROOT, subprocess_env
 
 
-def _run(*args):
+def _run(*args, **env):
   result = subprocess.run([sys.executable, *args], cwd=ROOT,
-                          env=subprocess_env(), capture_output=True,
+                          env=subprocess_env(**env), capture_output=True,
                           text=True, timeout=900)
   assert result.returncode == 0, result.stderr[-3000:]
   return result.stdout
 
 
 def test_steps_benchmark_prints_its_table(tmp_path):
+  # Two virtual CPU devices: one row per step on one device and on both.
   out = _run('benchmarks/steps.py', '--configs=test', '--batch_sizes=32',
-             '--steps=2', f'--json_out={tmp_path / "steps.json"}')
-  assert '| test | GAN train_step | 1 | 32 |' in out
-  assert '| test | cascaded_unlearning_step | 1 | 32 |' in out
+             '--steps=2', f'--json_out={tmp_path / "steps.json"}',
+             XLA_FLAGS='--xla_force_host_platform_device_count=2')
+  for step in ('GAN train_step', 'cascaded_unlearning_step'):
+    for devices in ('1 (jit)', '2 (pmap)'):
+      assert f'| test | {step} | {devices} | 32 |' in out
   rows = json.loads((tmp_path / 'steps.json').read_text())
+  assert len(rows) == 4
   assert all(r['steps_per_s'] > 0 and r['host_peak_gib'] > 0 for r in rows)
 
 
