@@ -65,11 +65,12 @@ def train_step(state: train_state.TrainState, images: jax.Array,
   return state.apply_gradients(grads=grads), loss
 
 
-def batched(fn, inputs: jax.Array, batch_size: int = 1000) -> jax.Array:
+def batched(fn, inputs: jax.Array, batch_size: int = 1024) -> jax.Array:
   """`fn` over `inputs` in batches of at most `batch_size`, concatenated.
 
   All batches but the last have the same shape, so `fn` compiles at most
-  twice for any input size.
+  twice for any input size, once for a multiple of `batch_size` (the
+  default substitution pool).
   """
   return jnp.concatenate([fn(inputs[i:i + batch_size])
                           for i in range(0, inputs.shape[0], batch_size)])
