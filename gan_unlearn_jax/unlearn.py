@@ -115,8 +115,8 @@ def cascaded_unlearning_step(
 
 @jax.jit
 def _rows(array: jax.Array, ids: jax.Array) -> jax.Array:
-  """`array[ids]`: one compilation per shape, where eager indexing compiles
-  several small programs (about 0.3 s of a cold request)."""
+  """`array[ids]`, compiled once per shape: eager indexing compiles several
+  small programs, each costing a cold request tenths of a second."""
   return array[ids]
 
 
