@@ -7,7 +7,9 @@ Trains the original once (or reuses `W/checkpoints/original`), then for each
 request unlearns it twice in this process (the first run of a request shape
 is "cold", compilation included; the second "warm": compiled steps and the
 original's substitution pool reused) and retrains from scratch
-on the same devices, and evaluates the unlearned and retrained models.
+on the same devices (or reuses a complete retrained model, with the seconds
+an earlier run wrote to `W/speedup.json`), and evaluates the unlearned and
+retrained models.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
 index or name, unlearned with the settings of `configs/<dataset>_class.py`).
 Prints a Markdown table; writes it, with the rows as JSON, to `W/speedup.md`
@@ -61,14 +63,27 @@ def request_config(config, spec: str):
   return config
 
 
-def measure(config, workdir: str, spec: str) -> dict:
+def earlier_retrain_seconds(workdir: str) -> dict[str, float]:
+  """Retrain seconds by request from the workdir's earlier `speedup.json`:
+  a retrained model that a later run reuses keeps the time it took."""
+  path = os.path.join(workdir, 'speedup.json')
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    return {row['request']: row['retrain_s'] for row in json.load(f)['rows']
+            if row['retrain_s']}
+
+
+def measure(config, workdir: str, spec: str,
+            earlier_retrain_s: dict[str, float]) -> dict:
   run = experiment.Experiment(request_config(config, spec), workdir)
   run.unlearn()
   cold = run.timings['unlearn']
   run.unlearn()  # The same shapes again: the compiled steps are reused.
   warm = run.timings['unlearn']
   run.retrain()
-  retrain = run.timings.get('retrain')  # None: a complete one was reused.
+  # None: a complete retrained model was reused, and its time is unknown.
+  retrain = run.timings.get('retrain', earlier_retrain_s.get(run.request.name))
   quality = {model: evaluate.evaluate_model(
       run.config, *run.load(f'{model}/{run.request.name}'), run.classifier(),
       run.request, run.train_split, run.test_split).metrics
@@ -167,9 +182,10 @@ def main(argv):
   summary = base.training_summary()
   training = (f"{summary['epochs']} epochs, {summary['steps']} steps at batch "
               f"{config.train.batch_size} on {summary['examples']} images")
+  earlier_retrain_s = earlier_retrain_seconds(FLAGS.workdir)
   rows = []
   for spec in FLAGS.requests:  # The table so far is written after each one.
-    rows.append(measure(config, FLAGS.workdir, spec))
+    rows.append(measure(config, FLAGS.workdir, spec, earlier_retrain_s))
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     table = markdown(rows, training, peak_gib)
     with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:

@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import os
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Union
 
 from absl import logging
 from flax import jax_utils
@@ -380,13 +380,13 @@ def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
 
 
 def _should_stop(config, request, g_state, d_state, c_state,
-                 precomputed: Precomputed, heldout_images, check_latents):
+                 forget_images, heldout_images, check_latents):
   """The `heldout_match` rule: D cannot tell forget images from held-out
   ones (AUC <= 0.5 + tolerance), and, for a class or canaries, G rarely
   draws the class or the mark (share < `unlearn.class_rate_stop` or
   `unlearn.canary_rate_stop`)."""
   size = config.unlearn.check_size
-  forget = precomputed.forget_images[:size]
+  forget = forget_images[:size]
   # One call (inference mode: no batch statistics), one compilation.
   scores = discriminator_scores(
       d_state, jnp.concatenate([forget, heldout_images[:size]]))
@@ -413,55 +413,61 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
                     original: tuple[TrainState, TrainState], c_state,
                     train_images: jax.Array, train_ids: np.ndarray,
                     test_split: input_pipeline.Split,
-                    pool: Optional[SubstitutionPool] = None,
+                    pool: Union[SubstitutionPool,
+                                Callable[[], SubstitutionPool], None] = None,
                     ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
-  """Unlearns `request` from the original G and D (`pool`: as `precompute`).
+  """Unlearns `request` from the original G and D.
 
+  `pool`: this original's `substitution_pool`, or a function that returns it
+  (called only when a step is needed); computed here when not given.
   Saves the result to `checkpoints/unlearned/<request.name>/` with the
-  request, the precomputed arrays' summary and the run's record beside it.
-  Returns the unlearned states and the record (`steps`, `stopped_early`,
-  `precompute_s`, `loop_s`, the last stop-rule status).
+  request, the precomputed arrays' summary (when a step needed them) and the
+  run's record beside it. Returns the unlearned states and the record
+  (`steps`, `stopped_early`, `precompute_s`, `loop_s`, the last stop-rule
+  status).
   """
   cfg = config.unlearn
   start = time.perf_counter()
   g_state, d_state = original
   heldout = probe_images(test_split, request)
-  precomputed = precompute(config, request, g_state, d_state, c_state,
-                           train_images, train_ids, heldout, pool)
-  jax.block_until_ready(precomputed)
-  precompute_s = time.perf_counter() - start
-
-  devices = jax.local_device_count()
+  forget_images = _rows(train_images, request.forget_ids)
+  # G's share of the class or of the mark is measured on these latents.
+  check_latents = None
+  if request.kind == 'class' or request.canaries:
+    check_latents = jax.random.normal(jax.random.key(config.seed + 3),
+                                      (cfg.check_size, config.model.latent_dim))
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   schedule = _schedule(cfg.cascade, steps_per_pass)
-  steps = {kind: make_pmapped_unlearning_step(
-      cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
-           for kind in set(schedule)}
-  check_latents = jax.random.normal(jax.random.key(config.seed + 3),
-                                    (cfg.check_size, config.model.latent_dim))
   max_calls = cfg.epochs * len(schedule)
   name = f'unlearned/{request.name}'
   writer = monitoring.MetricWriter(workdir, name)
   progress = monitoring.Progress(name, 0, max_calls)
-  logging.info('%s: %d forget images, %d substitution latents, fake label %s '
-               '(mean %.3f), %d devices.', name, len(request.forget_ids),
-               precomputed.sub_latents.shape[0], cfg.fake_label,
-               np.mean(precomputed.fake_targets), devices)
 
   def check(calls, g_state, d_state, values):
     stopped, status = _should_stop(config, request, g_state, d_state, c_state,
-                                   precomputed, heldout, check_latents)
+                                   forget_images, heldout, check_latents)
     writer.write(calls, status)
     progress.update(calls, {**values, **status})
     return stopped, status
 
-  calls, stopped, status = 0, False, {}
+  calls, stopped, status, precomputed, precompute_s = 0, False, {}, None, 0.0
   if cfg.stop == 'heldout_match':
-    # Checked before the first step too: a forget set that the original
-    # already cannot tell from held-out data needs no unlearning (nor any
-    # copy to the devices).
+    # Checked before anything else: a forget set that the original already
+    # cannot tell from held-out data needs no unlearning, nor precomputation.
     stopped, status = check(0, g_state, d_state, {})
   if not stopped and max_calls:
+    precompute_start = time.perf_counter()
+    precomputed = jax.block_until_ready(precompute(
+        config, request, g_state, d_state, c_state, train_images, train_ids,
+        heldout, pool() if callable(pool) else pool))
+    precompute_s = time.perf_counter() - precompute_start
+    logging.info('%s: %d forget images, %d substitution latents, fake label '
+                 '%s (mean %.3f), %d devices.', name, len(request.forget_ids),
+                 precomputed.sub_latents.shape[0], cfg.fake_label,
+                 np.mean(precomputed.fake_targets), jax.local_device_count())
+    steps = {kind: make_pmapped_unlearning_step(
+        cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
+             for kind in set(schedule)}
     g_state, d_state, arrays, rng, counter = train.replicate((
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
@@ -493,8 +499,9 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
   checkpoints.save(mngr, calls, {'g': g_state, 'd': d_state})
   mngr.close()
   folder = checkpoints.directory(workdir, name)
-  for filename, content in (('request.json', request.to_json()),
-                            ('precomputed.json', precomputed.summary()),
-                            ('record.json', record)):
+  files = {'request.json': request.to_json(), 'record.json': record}
+  if precomputed is not None:
+    files['precomputed.json'] = precomputed.summary()
+  for filename, content in files.items():
     monitoring.write_json(os.path.join(folder, filename), content)
   return (g_state, d_state), record

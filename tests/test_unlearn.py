@@ -178,6 +178,24 @@ def test_second_request_of_the_same_shape_does_not_recompile(trained):
                                              f'unlearned/{second.name}'))
 
 
+def test_request_the_original_cannot_tell_apart_takes_no_step(trained):
+  config, workdir, exp, original, c_state = trained
+  request = _request(config, exp, num_random=32, random_seed=6)
+  def pool():
+    raise AssertionError('the pool is computed only for a step')
+  # Any forget-set AUC is <= 0.5 + 0.5: the rule holds before the first step.
+  config = config.copy_and_resolve_references()
+  config.unlearn.tolerance = 0.5
+  (g_state, _), record = unlearn.unlearn_request(
+      config, workdir, request, original, c_state, exp.train_split.images,
+      exp.train_ids, exp.test_split, pool)
+  assert record['steps'] == 0 and record['stopped_early']
+  assert record['precompute_s'] == 0
+  chex.assert_trees_all_equal(g_state.params, original[0].params)
+  folder = checkpoints.directory(workdir, f'unlearned/{request.name}')
+  assert sorted(os.listdir(folder)) == ['0', 'record.json', 'request.json']
+
+
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
     trained):
   config, workdir, exp, _, _ = trained
