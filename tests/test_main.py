@@ -55,7 +55,12 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
     timings = json.load(f)
   assert set(timings) == {'train', 'classifier', 'unlearn',
                           'unlearn_precompute', 'retrain', 'finetune'}
-  assert 0 < timings['unlearn_precompute'] < timings['unlearn']
+  assert 0 <= timings['unlearn_precompute'] < timings['unlearn']
+  with open(tmp_path / 'checkpoints' / 'unlearned' / request /
+            'record.json') as f:
+    steps = json.load(f)['steps']
+  # Precomputed only when the stop rule asked for a step.
+  assert (timings['unlearn_precompute'] > 0) == (steps > 0)
   with open(tmp_path / 'report.json') as f:
     report = json.load(f)
   assert {'request', 'config', 'timings_s', 'speedup', 'num_samples',
