@@ -91,7 +91,7 @@ def measure(config, workdir: str, spec: str,
   u, r = quality['unlearned'], quality['retrained']
   row = {'request': run.request.name, 'kind': run.request.kind,
          'num_forget': len(run.request.forget_ids),
-         'unlearn_steps': run._unlearning_record()['steps'],
+         'unlearn_steps': run.unlearning_record()['steps'],
          'unlearn_cold_s': cold, 'unlearn_warm_s': warm, 'retrain_s': retrain,
          'speedup_cold': retrain / cold if retrain else None,
          'speedup_warm': retrain / warm if retrain else None}

@@ -6,7 +6,8 @@ r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 Times the GAN step and the cascaded unlearning step on one device (the pure
 steps, jitted) and on every local device (the loops' pmapped steps, which
 gather their batches on the device), with synthetic images already on the
-device, and prints a Markdown table with the compile time and the peak memory: the host's resident set and, where the backend reports it,
+device, and prints a Markdown table with the compile time and the peak
+memory: the host's resident set and, where the backend reports it,
 the device's. The timed loop runs under `jax.transfer_guard('disallow')`: it
 moves no data from the host.
 """

@@ -174,7 +174,9 @@ class Experiment:
     self._timed('retrain', train.train_gan, self.config, self.workdir,
                 name=name, images=self.train_split.images, example_ids=remain)
 
-  def _unlearning_record(self) -> Optional[dict]:
+  def unlearning_record(self) -> Optional[dict]:
+    """The last unlearning's `record.json` for this request (steps, stop-rule
+    status, seconds), or None when it has not run."""
     path = os.path.join(checkpoints.directory(
         self.workdir, f'unlearned/{self.request.name}'), 'record.json')
     if not os.path.exists(path):
@@ -183,7 +185,7 @@ class Experiment:
       return json.load(f)
 
   def finetune(self):
-    record = self._unlearning_record()
+    record = self.unlearning_record()
     if record is None:
       raise UserError(
           f'No unlearning record in checkpoints/unlearned/{self.request.name}'
@@ -219,7 +221,7 @@ class Experiment:
     report.write(self.workdir, report.build(
         self.config, self.request.to_json(), self._read_timings(),
         self.training_summary(),
-        self._unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),
+        self.unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),
                  evaluations,
                  self.train_split.images[self.request.forget_ids[:8]])
 
