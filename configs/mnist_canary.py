@@ -20,6 +20,8 @@ def get_config():
   config.unlearn.num_random = 0
   config.unlearn.forget_canaries = True
   config.unlearn.epochs = 300  # One step per pass over 64 canaries.
+  # A canary check draws 512 samples through G: every 5 steps.
+  config.unlearn.check_every = 5
   # Match substitutes in pixels: C's features hardly see the corner mark, the
   # pixels do, so the substitution latents are the ones that draw it.
   config.substitution.distance = 'pixel'

@@ -30,6 +30,13 @@ def roc_auc(member_scores, nonmember_scores) -> float:
   return float((ranks[:n_m].sum() - n_m * (n_m + 1) / 2) / (n_m * n_n))
 
 
+def auc_null_se(num_members: int, num_nonmembers: int) -> float:
+  """The standard error of `roc_auc` when members and non-members come from
+  one distribution (the Mann-Whitney statistic under the null hypothesis)."""
+  n_m, n_n = num_members, num_nonmembers
+  return float(np.sqrt((n_m + n_n + 1) / (12.0 * n_m * n_n)))
+
+
 def tpr_at_fpr(member_scores, nonmember_scores, fpr: float = 0.01) -> float:
   """Share of members (`[n_members]`) scored above the threshold that flags
   at most `fpr` of the non-members (`[n_nonmembers]`)."""
@@ -162,6 +169,16 @@ class ModelEvaluation:
   membership_scores: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
+def evaluation_samples(config, g_state) -> jax.Array:
+  """G's images of the `evaluation.num_samples` latents every model is
+  evaluated on."""
+  from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
+  latents = jax.random.normal(jax.random.key(config.evaluation.seed),
+                              (config.evaluation.num_samples,
+                               config.model.latent_dim))
+  return unlearn.generate(g_state, latents)
+
+
 def evaluate_model(config, g_state, d_state, c_state, request, train_split,
                    test_split) -> ModelEvaluation:
   """The metrics of one model against a forget request.
@@ -179,10 +196,7 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
               config.evaluation.max_members)
   members = train_split.images[request.forget_ids[:count]]
   nonmembers = heldout[:count]
-  latents = jax.random.normal(jax.random.key(config.evaluation.seed),
-                              (config.evaluation.num_samples,
-                               config.model.latent_dim))
-  samples = unlearn.generate(g_state, latents)
+  samples = evaluation_samples(config, g_state)
   scores = lambda x: np.asarray(unlearn.discriminator_scores(d_state, x))
   # GAN-Leaks full black-box: closer to a generated sample = member.
   distances = lambda x: -_nearest_distances(x, samples)

@@ -382,17 +382,24 @@ def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
 def _should_stop(config, request, g_state, d_state, c_state,
                  forget_images, heldout_images, check_latents):
   """The `heldout_match` rule: D cannot tell forget images from held-out
-  ones (AUC <= 0.5 + tolerance), and, for a class or canaries, G rarely
+  ones (AUC <= 0.5 + margin), and, for a class or canaries, G rarely
   draws the class or the mark (share < `unlearn.class_rate_stop` or
-  `unlearn.canary_rate_stop`)."""
-  size = config.unlearn.check_size
-  forget = forget_images[:size]
+  `unlearn.canary_rate_stop`).
+
+  margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
+  standard error for these image counts when D cannot tell them apart): an
+  AUC within the noise of a small forget set starts no unlearning.
+  """
+  cfg = config.unlearn
+  forget = forget_images[:cfg.check_size]
+  heldout = heldout_images[:cfg.check_size]
   # One call (inference mode: no batch statistics), one compilation.
-  scores = discriminator_scores(
-      d_state, jnp.concatenate([forget, heldout_images[:size]]))
+  scores = discriminator_scores(d_state, jnp.concatenate([forget, heldout]))
   auc = evaluate.roc_auc(scores[:len(forget)], scores[len(forget):])
-  status = {'forget_auc': auc}
-  stop = auc <= 0.5 + config.unlearn.tolerance
+  limit = 0.5 + max(cfg.tolerance, cfg.tolerance_se * evaluate.auc_null_se(
+      len(forget), len(heldout)))
+  status = {'forget_auc': auc, 'forget_auc_limit': limit}
+  stop = auc <= limit
   if request.kind == 'class':
     classes = jnp.argmax(classifier.predict_logits(
         c_state, generate(g_state, check_latents)), -1)
@@ -401,10 +408,10 @@ def _should_stop(config, request, g_state, d_state, c_state,
   if request.canaries:
     status['canary_rate'] = float(np.mean(canaries.has_mark(
         generate(g_state, check_latents))))
-  for rate, limit in (('forget_class_rate', 'class_rate_stop'),
-                      ('canary_rate', 'canary_rate_stop')):
+  for rate, rate_stop in (('forget_class_rate', 'class_rate_stop'),
+                          ('canary_rate', 'canary_rate_stop')):
     if rate in status:
-      stop = stop and status[rate] < config.unlearn[limit]
+      stop = stop and status[rate] < cfg[rate_stop]
   return stop, status
 
 
@@ -465,6 +472,11 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
                  '%s (mean %.3f), %d devices.', name, len(request.forget_ids),
                  precomputed.sub_latents.shape[0], cfg.fake_label,
                  np.mean(precomputed.fake_targets), jax.local_device_count())
+    if cfg.fresh_optimizer:
+      # The original's Adam moments fit the end of its training; against the
+      # new loss its small second moments make the first steps huge.
+      g_state, d_state = (state.replace(opt_state=state.tx.init(state.params))
+                          for state in (g_state, d_state))
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
              for kind in set(schedule)}

@@ -50,8 +50,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   for field in ('unlearn.class_rate_stop', 'unlearn.canary_rate_stop'):
     need(0 <= config_value(config, field) <= 1, field,
          'must be a share in [0, 1].')
-  need(config.unlearn.lambda_sub >= 0, 'unlearn.lambda_sub',
-       'must be >= 0.')
+  for field in ('unlearn.lambda_sub', 'unlearn.tolerance',
+                'unlearn.tolerance_se'):
+    need(config_value(config, field) >= 0, field, 'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
   need(config.evaluation.num_samples >= config.classifier.batch_size,
