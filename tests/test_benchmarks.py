@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, subprocess_env
 
 
@@ -42,7 +44,28 @@ def test_speedup_benchmark_writes_its_table(tmp_path):
   assert 0 <= row['whitebox_auc'][0] <= 1 and row['fcd_ratio'] > 0
   assert row['unlearn_steps'] >= 1 and isinstance(row['missed'], list)
   assert 'Item requests (1): mean |AUC(unlearned) - AUC(retrained)|' in out
-  # Again: the complete retrained model is reused with its measured seconds.
+  # Again: the complete retrained model is reused with its measured seconds,
+  # kept even where the earlier table has no row for the request.
+  table = json.loads((tmp_path / 'speedup.json').read_text())
+  assert table['retrain_seconds'] == {'random16-seed0': row['retrain_s']}
+  table['rows'] = []
+  (tmp_path / 'speedup.json').write_text(json.dumps(table))
   _run(*args)
   (again,) = json.loads((tmp_path / 'speedup.json').read_text())['rows']
   assert again['retrain_s'] == row['retrain_s']
+
+
+def test_convergence_benchmark_resumes_and_adds_epochs(tmp_path):
+  args = ('benchmarks/convergence.py', '--config=configs/test.py',
+          f'--workdir={tmp_path}')
+  out = _run(*args, '--epochs=2')
+  rows = json.loads((tmp_path / 'convergence.json').read_text())
+  assert [r['epochs'] for r in rows] == [1, 2]
+  assert rows[1]['steps'] == 2 * rows[0]['steps'] > 0
+  assert all(r['fcd'] > 0 and r['classifier_score'] >= 1 for r in rows)
+  assert '| 2 |' in out
+  # A later run starts from the 2 epochs trained: measured again, not retrained.
+  _run(*args, '--epochs=3')
+  again = json.loads((tmp_path / 'convergence.json').read_text())
+  assert [r['epochs'] for r in again] == [2, 3]
+  assert again[0]['fcd'] == pytest.approx(rows[1]['fcd'], rel=1e-5)

@@ -1,0 +1,98 @@
+r"""The original's sample quality by training length: is a config trained to
+convergence?
+
+  python benchmarks/convergence.py --config=configs/mnist_item.py --workdir=W \
+      [--epochs=10]
+
+Trains the original GAN one epoch at a time up to `--epochs` (resuming
+`W/checkpoints/original` where an earlier run left it, e.g. a copy of the
+default run's 5-epoch original) and after each epoch measures, as the
+experiment's evaluation does, the FCD and the classifier score of
+`evaluation.num_samples` samples against the evaluation half of the test
+split. Prints a Markdown table; writes it, with the rows as JSON, to
+`W/convergence.md` and `W/convergence.json` after each epoch.
+"""
+
+import json
+import os
+import sys
+import time
+
+from absl import app
+from absl import flags
+import jax
+from ml_collections import config_flags
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gan_unlearn_jax import checkpoints  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
+flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
+flags.DEFINE_integer('epochs', 10, 'Train the original up to this many epochs.')
+flags.mark_flags_as_required(['config', 'workdir'])
+FLAGS = flags.FLAGS
+
+
+def sample_quality(config, g_state, c_state, real_features) -> dict:
+  samples = evaluate.evaluation_samples(config, g_state)
+  probabilities = np.asarray(jax.nn.softmax(
+      classifier.predict_logits(c_state, samples)))
+  features = np.asarray(classifier.features(c_state, samples))
+  return {'fcd': evaluate.frechet_distance(features, real_features),
+          'classifier_score': evaluate.classifier_score(probabilities)}
+
+
+def markdown(rows: list[dict]) -> str:
+  lines = ['| epochs | steps | FCD | classifier score | training s |',
+           '|---|---|---|---|---|']
+  lines += [f"| {r['epochs']} | {r['steps']} | {r['fcd']:.1f} | "
+            f"{r['classifier_score']:.2f} | {r['train_s']:.0f} |" for r in rows]
+  return '\n'.join(lines) + '\n'
+
+
+def main(argv):
+  del argv
+  monitoring.quiet_orbax_logs()
+  config = FLAGS.config
+  config.mode = 'train'
+  validation.validate_config(config)
+  experiment.initialize_jax(config)
+  run = experiment.Experiment(config, FLAGS.workdir)
+  c_state = run.classifier()
+  test_split = run.test_split
+  real_features = np.asarray(classifier.features(
+      c_state, test_split.images[unlearn.probe_split(test_split)[1]]))
+  steps_per_epoch = run.training_summary()['steps'] // config.train.epochs
+  # Epochs the workdir's original has (begun to) train.
+  done = -(-(checkpoints.latest_step(FLAGS.workdir, 'original') or 0)
+           // steps_per_epoch)
+  if done > FLAGS.epochs:
+    raise app.UsageError(f'The original in {FLAGS.workdir} has trained for '
+                         f'{done} epochs, more than --epochs={FLAGS.epochs}.')
+  rows = []
+  for epochs in range(max(done, 1), FLAGS.epochs + 1):
+    config.train.epochs = epochs  # The run reads its config at each stage.
+    start = time.perf_counter()
+    run.train_original()  # Resumes from the latest checkpoint.
+    train_s = time.perf_counter() - start
+    g_state, _ = run.load('original')
+    rows.append({'epochs': epochs, 'steps': run.training_summary()['steps'],
+                 'train_s': train_s,
+                 **sample_quality(config, g_state, c_state, real_features)})
+    table = markdown(rows)
+    with open(os.path.join(FLAGS.workdir, 'convergence.md'), 'w') as f:
+      f.write(table)
+    with open(os.path.join(FLAGS.workdir, 'convergence.json'), 'w') as f:
+      json.dump(rows, f, indent=2)
+  print('\n' + table)
+
+
+if __name__ == '__main__':
+  app.run(main)
