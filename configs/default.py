@@ -68,10 +68,12 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.cascade = 'interleaved'  # or 'staged'
   # generated | substitute | heldout | zero. `zero` landed closest to the
   # retrained model's forget-set MIA AUC on configs/mnist_item_small.py
-  # (README, the fake-label ablation); class configs use `generated`.
+  # (README, the fake-label ablation); the class configs use it too.
   config.unlearn.fake_label = 'zero'
   config.unlearn.lambda_sub = 1.0  # Weight of the per-pixel substitution MSE.
-  config.unlearn.fresh_optimizer = False  # True: new Adam moments for G, D.
+  # True: unlearn with new Adam moments, not the original's (README: calmer
+  # first steps, slower forgetting of a class).
+  config.unlearn.fresh_optimizer = False
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
   # Steps between stop-rule checks: 1, since 5 steps of the `zero` fake
   # label can push the forget-set AUC from above the limit to far below 0.5.
