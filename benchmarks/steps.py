@@ -1,15 +1,16 @@
 r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 
   python benchmarks/steps.py [--configs=mnist_item,cifar10_item]
-      [--batch_sizes=64,256] [--steps=50]
+      [--batch_sizes=64,256] [--steps=50] [--rounds=5]
 
 Times the GAN step and the cascaded unlearning step on one device (the pure
 steps, jitted) and on every local device (the loops' pmapped steps, which
 gather their batches on the device), with synthetic images already on the
 device, and prints a Markdown table with the compile time and the peak
 memory: the host's resident set and, where the backend reports it,
-the device's. The timed loop runs under `jax.transfer_guard('disallow')`: it
-moves no data from the host.
+the device's. The four steps are timed in interleaved rounds (steps/s is
+the median round). The timed loop runs under `jax.transfer_guard('disallow')`:
+it moves no data from the host.
 """
 
 import functools
@@ -25,6 +26,7 @@ from absl import flags
 from flax import jax_utils
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gan_unlearn_jax import input_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -34,25 +36,39 @@ from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong
 flags.DEFINE_list('configs', ['mnist_item', 'cifar10_item'], 'Config names.')
 flags.DEFINE_list('batch_sizes', ['64', '256'], 'Global batch sizes.')
 flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.')
+flags.DEFINE_integer('rounds', 5, 'Interleaved rounds the steps are split into.')
 flags.DEFINE_string('json_out', None, 'Also write the rows as JSON here.')
 FLAGS = flags.FLAGS
 
 
-def _time(step_fn, args, steps):
-  """(compile + first step seconds, steps per second) of `step_fn`."""
-  start = time.perf_counter()
-  out = step_fn(*args)
-  jax.block_until_ready(out)
-  compile_s = time.perf_counter() - start
-  with jax.transfer_guard('disallow'):
+def _time_interleaved(calls: dict, steps: int, rounds: int) -> dict:
+  """{name: (compile + first step seconds, median steps per second)}.
+
+  `calls` maps a name to `(step_fn, args)`, where `step_fn(*args)` returns the
+  new states first. The steps run in `rounds` interleaved rounds, so that a
+  slow spell of a shared machine does not fall on one step alone (timed one
+  after the other, the same step measured up to 20% apart).
+  """
+  compile_s, states, rates = {}, {}, {name: [] for name in calls}
+  for name, (step_fn, args) in calls.items():
     start = time.perf_counter()
-    for _ in range(steps):
-      out = step_fn(*out[:2], *args[2:])
-    jax.block_until_ready(out)
-  return compile_s, steps / (time.perf_counter() - start)
+    states[name] = jax.block_until_ready(step_fn(*args))[:2]
+    compile_s[name] = time.perf_counter() - start
+  per_round = max(1, steps // rounds)
+  with jax.transfer_guard('disallow'):
+    for _ in range(rounds):
+      for name, (step_fn, args) in calls.items():
+        start = time.perf_counter()
+        for _ in range(per_round):
+          states[name] = step_fn(*states[name], *args[2:])[:2]
+        jax.block_until_ready(states[name])
+        rates[name].append(per_round / (time.perf_counter() - start))
+  return {name: (compile_s[name], float(np.median(rates[name])))
+          for name in calls}
 
 
-def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
+def benchmark(config_name: str, global_batch: int, steps: int,
+              rounds: int) -> list[dict]:
   config = importlib.import_module(f'configs.{config_name}').get_config()
   shape = input_pipeline.image_shape(config.data.name)
   states = train.create_train_states(config, jax.random.key(0))
@@ -61,25 +77,25 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
   sub_latents = jax.random.normal(jax.random.key(3),
                                   (global_batch, config.model.latent_dim))
   lambda_sub = config.unlearn.lambda_sub
-  timings = {}
+  calls = {}
 
   # One device: the pure steps, jitted, on batches already on the device.
   rng = jax.random.key(2)
   batch = images[:global_batch]
   copy = lambda tree: jax.tree.map(jnp.copy, tree)  # The steps donate states.
-  timings['GAN train_step', '1 (jit)'] = _time(
+  calls['GAN train_step', '1 (jit)'] = (
       jax.jit(train.train_step, donate_argnums=(0, 1)),
-      (*copy(states), {'real': batch}, rng), steps)
+      (*copy(states), {'real': batch}, rng))
   cascaded = jax.jit(functools.partial(unlearn.cascaded_unlearning_step,
                                        lambda_sub=lambda_sub),
                      donate_argnums=(0, 1))
-  timings['cascaded_unlearning_step', '1 (jit)'] = _time(cascaded, (
+  calls['cascaded_unlearning_step', '1 (jit)'] = (cascaded, (
       *copy(states), {'forget_images': batch,
                       'fake_targets': jnp.zeros((global_batch,)),
                       'remain_images': images[global_batch:2 * global_batch],
                       'sub_latents': sub_latents,
                       'sub_targets': images[2 * global_batch:3 * global_batch]},
-      rng), steps)
+      rng))
 
   # Every local device: the loops' pmapped steps, gathering their batches.
   replicated = train.replicate
@@ -88,9 +104,8 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
   gan_step = train.make_pmapped_train_step(4096 // global_batch)
   epoch_ids = jax.pmap(train.epoch_batches, static_broadcasted_argnums=3)(
       rng, replicated(jnp.int32(0)), replicated(ids), global_batch)
-  timings['GAN train_step', devices] = _time(
-      gan_step, (*replicated(states), replicated(images), epoch_ids, rng),
-      steps)
+  calls['GAN train_step', devices] = (
+      gan_step, (*replicated(states), replicated(images), epoch_ids, rng))
   arrays = replicated({
       'train_images': images, 'forget_images': batch,
       'fake_targets': jnp.zeros((global_batch,)), 'remain_index': ids,
@@ -103,8 +118,9 @@ def benchmark(config_name: str, global_batch: int, steps: int) -> list[dict]:
   def pmapped_cascaded(g, d, arrays, rng, counter):
     g, d, counter, metrics = unlearn_step(g, d, arrays, rng, counter)
     return g, d, metrics
-  timings['cascaded_unlearning_step', devices] = _time(
-      pmapped_cascaded, (*replicated(states), arrays, rng, counter), steps)
+  calls['cascaded_unlearning_step', devices] = (
+      pmapped_cascaded, (*replicated(states), arrays, rng, counter))
+  timings = _time_interleaved(calls, steps, rounds)
 
   return [{'config': config_name, 'step': name, 'devices': devices,
            'backend': jax.default_backend(), 'global_batch': global_batch,
@@ -126,10 +142,11 @@ def peak_memory_gib() -> dict[str, float]:
 def main(argv):
   del argv
   rows = [row for name in FLAGS.configs for batch in FLAGS.batch_sizes
-          for row in benchmark(name, int(batch), FLAGS.steps)]
+          for row in benchmark(name, int(batch), FLAGS.steps, FLAGS.rounds)]
   device = jax.devices()[0].device_kind
   print(f'\n{device}, {jax.local_device_count()} local device(s), '
-        f'{FLAGS.steps} timed steps\n')
+        f'{FLAGS.steps} timed steps in {FLAGS.rounds} interleaved rounds '
+        '(steps/s: the median round)\n')
   print('| config | step | devices | global batch | compile + 1st step (s) '
         '| steps/s | images/s | peak host RSS (GiB) | peak device (GiB) |')
   print('|---|---|---|---|---|---|---|---|---|')

@@ -74,6 +74,8 @@ def get_config() -> ml_collections.ConfigDict:
   # True: unlearn with new Adam moments, not the original's (README: calmer
   # first steps, slower forgetting of a class).
   config.unlearn.fresh_optimizer = False
+  # Adam's step size while unlearning (None: the original's).
+  config.unlearn.learning_rate = ml_collections.config_dict.placeholder(float)
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
   # Steps between stop-rule checks: 1, since 5 steps of the `zero` fake
   # label can push the forget-set AUC from above the limit to far below 0.5.

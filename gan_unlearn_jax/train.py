@@ -39,7 +39,14 @@ def _models_and_optimizer(image_shape, g_width, d_width, learning_rate, beta1,
                           beta2):
   return (models.Generator(image_shape, g_width),
           models.Discriminator(d_width),
-          optax.adam(learning_rate, b1=beta1, b2=beta2))
+          adam(learning_rate, beta1, beta2))
+
+
+@functools.lru_cache
+def adam(learning_rate: float, beta1: float,
+         beta2: float) -> optax.GradientTransformation:
+  """One optax object per setting (see `_models_for`)."""
+  return optax.adam(learning_rate, b1=beta1, b2=beta2)
 
 
 def _models_for(config: ml_collections.ConfigDict):

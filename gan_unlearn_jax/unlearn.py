@@ -477,6 +477,11 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
       # new loss its small second moments make the first steps huge.
       g_state, d_state = (state.replace(opt_state=state.tx.init(state.params))
                           for state in (g_state, d_state))
+    if cfg.learning_rate is not None:
+      # Adam's state does not depend on its step size: the moments carry over.
+      tx = train.adam(cfg.learning_rate, config.train.beta1,
+                      config.train.beta2)
+      g_state, d_state = (state.replace(tx=tx) for state in (g_state, d_state))
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
              for kind in set(schedule)}

@@ -62,6 +62,7 @@ def test_real_mnist_training_moves_losses(test_config):
     ('train.epochs', 0, 'positive integer'),
     ('mode', 'dance', 'unknown mode'),
     ('unlearn.tolerance_se', -1.0, '>= 0'),
+    ('unlearn.learning_rate', 0.0, 'positive'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')

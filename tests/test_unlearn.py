@@ -213,6 +213,22 @@ def test_fresh_optimizer_restarts_the_adam_moments(trained, fresh):
     assert after.step == before.step + record['steps']
 
 
+@pytest.mark.parametrize('learning_rate', [None, 0.05])
+def test_learning_rate_sets_adams_step(trained, learning_rate):
+  config, _, _, original, _ = trained
+  request = _request(trained[0], trained[2], num_random=16, random_seed=9)
+  states, record = _run(trained, request, stop='epochs', epochs=1,
+                        fresh_optimizer=True, learning_rate=learning_rate)
+  assert record['steps'] == 1
+  # Adam's first step from new moments moves each parameter by the step size.
+  expected = learning_rate or config.train.learning_rate
+  for before, after in zip(original, states):
+    moved = jax.tree_util.tree_map(lambda a, b: jnp.max(jnp.abs(a - b)),
+                                   after.params, before.params)
+    np.testing.assert_allclose(max(jax.tree_util.tree_leaves(moved)),
+                               expected, rtol=1e-3)
+
+
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
     trained):
   config, workdir, exp, _, _ = trained
