@@ -215,8 +215,8 @@ def test_fresh_optimizer_restarts_the_adam_moments(trained, fresh):
 
 @pytest.mark.parametrize('learning_rate', [None, 0.05])
 def test_learning_rate_sets_adams_step(trained, learning_rate):
-  config, _, _, original, _ = trained
-  request = _request(trained[0], trained[2], num_random=16, random_seed=9)
+  config, _, exp, original, _ = trained
+  request = _request(config, exp, num_random=16, random_seed=9)
   states, record = _run(trained, request, stop='epochs', epochs=1,
                         fresh_optimizer=True, learning_rate=learning_rate)
   assert record['steps'] == 1
