@@ -35,8 +35,10 @@ from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong
 
 flags.DEFINE_list('configs', ['mnist_item', 'cifar10_item'], 'Config names.')
 flags.DEFINE_list('batch_sizes', ['64', '256'], 'Global batch sizes.')
-flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.')
-flags.DEFINE_integer('rounds', 5, 'Interleaved rounds the steps are split into.')
+flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.',
+                     lower_bound=1)
+flags.DEFINE_integer('rounds', 5, 'Interleaved rounds the steps are split into.',
+                     lower_bound=1)
 flags.DEFINE_string('json_out', None, 'Also write the rows as JSON here.')
 FLAGS = flags.FLAGS
 
@@ -54,7 +56,8 @@ def _time_interleaved(calls: dict, steps: int, rounds: int) -> dict:
     start = time.perf_counter()
     states[name] = jax.block_until_ready(step_fn(*args))[:2]
     compile_s[name] = time.perf_counter() - start
-  per_round = max(1, steps // rounds)
+  rounds = min(rounds, steps)
+  per_round = steps // rounds
   with jax.transfer_guard('disallow'):
     for _ in range(rounds):
       for name, (step_fn, args) in calls.items():
