@@ -192,7 +192,7 @@ class Experiment:
           '; fine-tuning runs as many steps as the unlearning took. Run '
           '--config.mode=unlearn with this workdir first.')
     steps = record['steps']
-    states = self.load('original')
+    states = unlearn.unlearning_optimizer(self.config, self.load('original'))
     remain = self._remaining
     finetuned = f'finetuned/{self.request.name}'
     checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.

@@ -379,6 +379,25 @@ def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
   raise ValueError(f'unknown cascade {cascade!r}')
 
 
+def unlearning_optimizer(config: ml_collections.ConfigDict,
+                         states: tuple[TrainState, TrainState]
+                         ) -> tuple[TrainState, TrainState]:
+  """`states` with the optimizer that unlearning (and the fine-tuning baseline,
+  for a like comparison) continues them with: new Adam moments when
+  `unlearn.fresh_optimizer`, step size `unlearn.learning_rate` when set."""
+  cfg = config.unlearn
+  if cfg.fresh_optimizer:
+    # The original's Adam moments fit the end of its training; against the
+    # new loss its small second moments make the first steps huge.
+    states = tuple(state.replace(opt_state=state.tx.init(state.params))
+                   for state in states)
+  if cfg.learning_rate is not None:
+    # Adam's state does not depend on its step size: the moments carry over.
+    tx = train.adam(cfg.learning_rate, config.train.beta1, config.train.beta2)
+    states = tuple(state.replace(tx=tx) for state in states)
+  return states
+
+
 def _should_stop(config, request, g_state, d_state, c_state,
                  forget_images, heldout_images, check_latents):
   """The `heldout_match` rule: D cannot tell forget images from held-out
@@ -472,16 +491,7 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
                  '%s (mean %.3f), %d devices.', name, len(request.forget_ids),
                  precomputed.sub_latents.shape[0], cfg.fake_label,
                  np.mean(precomputed.fake_targets), jax.local_device_count())
-    if cfg.fresh_optimizer:
-      # The original's Adam moments fit the end of its training; against the
-      # new loss its small second moments make the first steps huge.
-      g_state, d_state = (state.replace(opt_state=state.tx.init(state.params))
-                          for state in (g_state, d_state))
-    if cfg.learning_rate is not None:
-      # Adam's state does not depend on its step size: the moments carry over.
-      tx = train.adam(cfg.learning_rate, config.train.beta1,
-                      config.train.beta2)
-      g_state, d_state = (state.replace(tx=tx) for state in (g_state, d_state))
+    g_state, d_state = unlearning_optimizer(config, (g_state, d_state))
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
              for kind in set(schedule)}

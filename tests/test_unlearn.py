@@ -229,6 +229,22 @@ def test_learning_rate_sets_adams_step(trained, learning_rate):
                                expected, rtol=1e-3)
 
 
+def test_finetuning_baseline_uses_the_unlearning_optimizer(trained):
+  config, workdir, _, original, _ = trained
+  config = config.copy_and_resolve_references()
+  config.unlearn.update(num_random=16, random_seed=11, stop='epochs', epochs=1,
+                        fresh_optimizer=True, learning_rate=0.05)
+  exp = experiment.Experiment(config, workdir)
+  exp.unlearn()
+  exp.finetune()  # As many steps as the unlearning: one.
+  finetuned = exp.load(f'finetuned/{exp.request.name}')
+  for before, after in zip(original, finetuned):
+    moved = jax.tree_util.tree_map(lambda a, b: jnp.max(jnp.abs(a - b)),
+                                   after.params, before.params)
+    np.testing.assert_allclose(max(jax.tree_util.tree_leaves(moved)), 0.05,
+                               rtol=1e-3)
+
+
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
     trained):
   config, workdir, exp, _, _ = trained
