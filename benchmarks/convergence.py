@@ -20,7 +20,6 @@ import time
 
 from absl import app
 from absl import flags
-import jax
 from ml_collections import config_flags
 import numpy as np
 
@@ -41,10 +40,8 @@ FLAGS = flags.FLAGS
 
 
 def sample_quality(config, g_state, c_state, real_features) -> dict:
-  samples = evaluate.evaluation_samples(config, g_state)
-  probabilities = np.asarray(jax.nn.softmax(
-      classifier.predict_logits(c_state, samples)))
-  features = np.asarray(classifier.features(c_state, samples))
+  probabilities, features = evaluate.classifier_view(
+      c_state, evaluate.evaluation_samples(config, g_state))
   return {'fcd': evaluate.frechet_distance(features, real_features),
           'classifier_score': evaluate.classifier_score(probabilities)}
 

@@ -179,6 +179,14 @@ def evaluation_samples(config, g_state) -> jax.Array:
   return unlearn.generate(g_state, latents)
 
 
+def classifier_view(c_state, images) -> tuple[np.ndarray, np.ndarray]:
+  """`C`'s class probabilities `[n, classes]` and features `[n, feature_dim]`
+  of `images`: what the sample-quality metrics are computed from."""
+  probabilities = jax.nn.softmax(classifier.predict_logits(c_state, images))
+  return (np.asarray(probabilities),
+          np.asarray(classifier.features(c_state, images)))
+
+
 def evaluate_model(config, g_state, d_state, c_state, request, train_split,
                    test_split) -> ModelEvaluation:
   """The metrics of one model against a forget request.
@@ -207,10 +215,8 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   for kind, (member, nonmember) in membership_scores.items():
     metrics.update(membership_metrics(member, nonmember, f'mia_{kind}'))
 
-  probabilities = np.asarray(jax.nn.softmax(
-      classifier.predict_logits(c_state, samples)))
+  probabilities, sample_features = classifier_view(c_state, samples)
   classes = probabilities.argmax(1)
-  sample_features = np.asarray(classifier.features(c_state, samples))
   real_features = np.asarray(classifier.features(
       c_state, test_split.images[eval_ids]))
   metrics['fcd'] = frechet_distance(sample_features, real_features)
