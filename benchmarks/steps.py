@@ -6,11 +6,13 @@ r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 Times the GAN step and the cascaded unlearning step on one device (the pure
 steps, jitted) and on every local device (the loops' pmapped steps, which
 gather their batches on the device), with synthetic images already on the
-device, and prints a Markdown table with the compile time and the peak
-memory: the host's resident set and, where the backend reports it,
-the device's. The four steps are timed in interleaved rounds (steps/s is
-the median round). The timed loop runs under `jax.transfer_guard('disallow')`:
-it moves no data from the host.
+device, and prints a Markdown table with the compile time, the step's
+arithmetic (XLA's count of floating-point operations, and the rate it runs
+at) and the peak memory: the host's resident set and, where the backend
+reports it, the device's. A matrix product of the size of the models'
+largest layer gives the device's reference rate. The four steps are timed
+in interleaved rounds (steps/s is the median round). The timed loop runs
+under `jax.transfer_guard('disallow')`: it moves no data from the host.
 """
 
 import functools
@@ -20,6 +22,7 @@ import os
 import resource
 import sys
 import time
+from typing import Callable
 
 from absl import app
 from absl import flags
@@ -68,6 +71,29 @@ def _time_interleaved(calls: dict, steps: int, rounds: int) -> dict:
         rates[name].append(per_round / (time.perf_counter() - start))
   return {name: (compile_s[name], float(np.median(rates[name])))
           for name in calls}
+
+
+def gflop(jitted: Callable, *args) -> float:
+  """XLA's count of the floating-point operations of one call, in GFLOP."""
+  # Shapes only: the steps have donated (deleted) the arrays.
+  args = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), args)
+  cost = jitted.lower(*args).compile().cost_analysis()
+  return (cost[0] if isinstance(cost, list) else cost)['flops'] / 1e9
+
+
+def matmul_gflop_per_s(repeats: int = 50) -> float:
+  """The rate of a [4096, 512] x [512, 256] matrix product, the size of the
+  MNIST models' largest product at batch 64 (G's 7x7x128 -> 14x14x64, four
+  phases at once): what the device's arithmetic can reach on these shapes."""
+  a = jax.random.normal(jax.random.key(0), (4096, 512))
+  b = jax.random.normal(jax.random.key(1), (512, 256))
+  matmul = jax.jit(jnp.matmul)
+  jax.block_until_ready(matmul(a, b))
+  start = time.perf_counter()
+  for _ in range(repeats):
+    out = matmul(a, b)
+  jax.block_until_ready(out)
+  return repeats * gflop(matmul, a, b) / (time.perf_counter() - start)
 
 
 def benchmark(config_name: str, global_batch: int, steps: int,
@@ -124,11 +150,18 @@ def benchmark(config_name: str, global_batch: int, steps: int,
   calls['cascaded_unlearning_step', devices] = (
       pmapped_cascaded, (*replicated(states), arrays, rng, counter))
   timings = _time_interleaved(calls, steps, rounds)
+  # Counted after the timing, which compiles the steps itself, on the jitted
+  # steps (the pmapped ones compute the same).
+  step_gflop = {name: gflop(step_fn, *args)
+                for (name, devices), (step_fn, args) in calls.items()
+                if devices == '1 (jit)'}
 
   return [{'config': config_name, 'step': name, 'devices': devices,
            'backend': jax.default_backend(), 'global_batch': global_batch,
            'compile_s': compile_s, 'steps_per_s': steps_per_s,
-           'images_per_s': steps_per_s * global_batch, **peak_memory_gib()}
+           'images_per_s': steps_per_s * global_batch,
+           'gflop_per_step': step_gflop[name],
+           'gflop_per_s': steps_per_s * step_gflop[name], **peak_memory_gib()}
           for (name, devices), (compile_s, steps_per_s) in timings.items()]
 
 
@@ -148,16 +181,20 @@ def main(argv):
           for row in benchmark(name, int(batch), FLAGS.steps, FLAGS.rounds)]
   device = jax.devices()[0].device_kind
   print(f'\n{device}, {jax.local_device_count()} local device(s), '
-        f'{FLAGS.steps} timed steps in {FLAGS.rounds} interleaved rounds '
-        '(steps/s: the median round)\n')
+        f'{FLAGS.steps} timed steps in {min(FLAGS.rounds, FLAGS.steps)} '
+        'interleaved rounds (steps/s: the median round); a [4096, 512] x '
+        f'[512, 256] matrix product runs at {matmul_gflop_per_s():.0f} '
+        'GFLOP/s\n')
   print('| config | step | devices | global batch | compile + 1st step (s) '
-        '| steps/s | images/s | peak host RSS (GiB) | peak device (GiB) |')
-  print('|---|---|---|---|---|---|---|---|---|')
+        '| steps/s | images/s | GFLOP/step | GFLOP/s | peak host RSS (GiB) '
+        '| peak device (GiB) |')
+  print('|---|---|---|---|---|---|---|---|---|---|---|')
   for r in rows:
     device_peak = r.get('device_peak_gib')
     print(f"| {r['config']} | {r['step']} | {r['devices']} | "
           f"{r['global_batch']} | {r['compile_s']:.1f} | "
           f"{r['steps_per_s']:.2f} | {r['images_per_s']:.0f} | "
+          f"{r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | "
           f"{r['host_peak_gib']:.2f} | "
           f"{'n/a' if device_peak is None else f'{device_peak:.2f}'} |")
   if FLAGS.json_out:

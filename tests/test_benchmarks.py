@@ -29,6 +29,10 @@ def test_steps_benchmark_prints_its_table(tmp_path):
   rows = json.loads((tmp_path / 'steps.json').read_text())
   assert len(rows) == 4
   assert all(r['steps_per_s'] > 0 and r['host_peak_gib'] > 0 for r in rows)
+  # The cascaded step has a D batch (forget) and a G batch (substitution)
+  # more than the GAN step: it counts more arithmetic.
+  gflop = {r['step']: r['gflop_per_step'] for r in rows}
+  assert 0 < gflop['GAN train_step'] < gflop['cascaded_unlearning_step']
 
 
 def test_speedup_benchmark_writes_its_table(tmp_path):
