@@ -93,7 +93,8 @@ def matmul_gflop_per_s(repeats: int = 50) -> float:
   for _ in range(repeats):
     out = matmul(a, b)
   jax.block_until_ready(out)
-  return repeats * gflop(matmul, a, b) / (time.perf_counter() - start)
+  seconds = time.perf_counter() - start
+  return repeats * gflop(matmul, a, b) / seconds
 
 
 def benchmark(config_name: str, global_batch: int, steps: int,
