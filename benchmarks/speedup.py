@@ -1,7 +1,7 @@
 r"""Unlearning against retraining from scratch: seconds, speed-up, quality gaps.
 
   python benchmarks/speedup.py --config=configs/mnist_item.py --workdir=W \
-      [--requests=random64:0,random128:0,class7]
+      [--requests=random64:0,random128:0,class7] [--class_config=C]
 
 Trains the original once (or reuses `W/checkpoints/original`), then for each
 request unlearns it twice in this process (the first run of a request shape
@@ -11,7 +11,9 @@ on the same devices (or reuses a complete retrained model, with the seconds
 an earlier run wrote to `W/speedup.json`), and evaluates the unlearned and
 retrained models.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
-index or name, unlearned with the settings of `configs/<dataset>_class.py`).
+index or name, unlearned with the `unlearn` and `substitution` sections of
+`--class_config`, by default `configs/<dataset>_class.py`; the data, the
+models and their training always come from `--config`).
 Prints a Markdown table; writes it, with the rows as JSON, to `W/speedup.md`
 and `W/speedup.json` after each request.
 """
@@ -34,6 +36,9 @@ from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wr
 from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
+config_flags.DEFINE_config_file(
+    'class_config', None, "Class requests' unlearning: this config's unlearn "
+    'and substitution sections (default: configs/<dataset>_class.py).')
 flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
 flags.DEFINE_list('requests', ['random64:0', 'random128:0', 'random256:0',
                                'random512:0', 'class7'], 'Forget requests.')
@@ -41,25 +46,28 @@ flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 
 
-def request_config(config, spec: str):
-  """A copy of `config` whose `unlearn` section holds the request `spec`."""
+def request_config(config, spec: str, class_config=None):
+  """A copy of `config` whose `unlearn` section holds the request `spec`;
+  a class request takes the `unlearn` and `substitution` sections of
+  `class_config` (None: `configs/<dataset>_class.py`)."""
   config = config.copy_and_resolve_references()
+  if spec.startswith('class'):
+    class_config = class_config or importlib.import_module(
+        f'configs.{config.data.name}_class').get_config()
+    for section in ('unlearn', 'substitution'):
+      config[section] = class_config[section].copy_and_resolve_references()
+  elif not spec.startswith('random'):
+    raise app.UsageError(f'--requests: {spec!r} is neither randomN:SEED '
+                         'nor classC.')
   config.unlearn.num_random = 0
   config.unlearn.forget_class = None
   if spec.startswith('random'):
     count, seed = spec[len('random'):].split(':')
     config.unlearn.num_random, config.unlearn.random_seed = int(count), int(seed)
-  elif spec.startswith('class'):
+  else:
     value = spec[len('class'):]
     config.unlearn.forget_class = int(value) if value.isdigit() else value
-    # Unlearn as configs/<dataset>_class.py does.
-    class_config = importlib.import_module(
-        f'configs.{config.data.name}_class').get_config().unlearn
-    for field in ('fake_label', 'class_rate_stop', 'epochs', 'check_every'):
-      config.unlearn[field] = class_config[field]
-  else:
-    raise app.UsageError(f'--requests: {spec!r} is neither randomN:SEED '
-                         'nor classC.')
+  validation.validate_config(config)
   return config
 
 
@@ -77,8 +85,9 @@ def earlier_retrain_seconds(workdir: str) -> dict[str, float]:
 
 
 def measure(config, workdir: str, spec: str,
-            earlier_retrain_s: dict[str, float]) -> dict:
-  run = experiment.Experiment(request_config(config, spec), workdir)
+            earlier_retrain_s: dict[str, float], class_config=None) -> dict:
+  run = experiment.Experiment(request_config(config, spec, class_config),
+                              workdir)
   run.unlearn()
   cold = run.timings['unlearn']
   run.unlearn()  # The same shapes again: the compiled steps are reused.
@@ -186,7 +195,8 @@ def main(argv):
   config = FLAGS.config
   validation.validate_config(config)
   experiment.initialize_jax(config)
-  base = experiment.Experiment(request_config(config, FLAGS.requests[0]),
+  base = experiment.Experiment(request_config(config, FLAGS.requests[0],
+                                              FLAGS.class_config),
                                FLAGS.workdir)
   base.train_original()
   base.classifier()
@@ -196,7 +206,8 @@ def main(argv):
   retrain_s = earlier_retrain_seconds(FLAGS.workdir)
   rows = []
   for spec in FLAGS.requests:  # The table so far is written after each one.
-    rows.append(measure(config, FLAGS.workdir, spec, retrain_s))
+    rows.append(measure(config, FLAGS.workdir, spec, retrain_s,
+                        FLAGS.class_config))
     retrain_s[rows[-1]['request']] = rows[-1]['retrain_s']
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     table = markdown(rows, training, peak_gib)

@@ -95,7 +95,14 @@ def get_config() -> ml_collections.ConfigDict:
   config.substitution.invert_steps = 0  # Adam steps of GAN inversion (item).
   config.substitution.invert_learning_rate = 0.05
   config.substitution.num_class_latents = 512  # Class requests: fixed count.
+  # Pool latents of retained content added to the substitution set with
+  # their own G0 images as targets (anchors: not in METHOD.md; 0: none).
+  config.substitution.num_anchor_latents = 0
   config.substitution.target_space = 'latent'  # or 'feature': substitutes.
+  # How G normalises the substitution batch: 'batch' (its own statistics,
+  # which enter the running averages) or 'running' (the running averages, as
+  # G samples at inference).
+  config.substitution.batch_norm = 'batch'
 
   config.fake_label = ml_collections.ConfigDict()
   config.fake_label.num_samples = 1024  # Latents for the `generated` mode.

@@ -134,10 +134,13 @@ def gan_update(
     latent_batches: Sequence[jax.Array], axis_name: Optional[str],
     extra_g_loss: Optional[Callable[[list[jax.Array]], jax.Array]] = None,
     update_d: bool = True, update_g: bool = True,
+    running_average_latents: Sequence[jax.Array] = (),
 ) -> tuple[TrainState, TrainState, dict[str, Any]]:
   """A D update, then a G update cascaded on the updated D.
 
-  G runs once per latent batch (each its own BatchNorm call); the first
+  G runs once per latent batch (each its own BatchNorm call), then on each of
+  `running_average_latents` as it samples at inference (BatchNorm's running
+  averages, which those batches leave unchanged); the first
   generated batch is D's fake batch (target 0), and G's loss is
   `sum_i BCE(D'(G(z_i)), 1) [+ extra_g_loss(generated)]` under the updated
   D'. As in the PyTorch DCGAN, the same generated images serve both updates,
@@ -152,6 +155,9 @@ def gan_update(
     for z in latent_batches:
       image, stats = apply_train(g_state, params, stats, z, axis_name)
       images.append(image)
+    variables = {'params': params, 'batch_stats': g_state.batch_stats}
+    images += [g_state.apply_fn(variables, z, train=False)
+               for z in running_average_latents]
     return images, stats
 
   generated, backprop, g_stats = jax.vjp(generate, g_state.params,

@@ -7,7 +7,9 @@ Everything request-specific lives in plain arrays computed once on the host
   fake_targets  [n_f]            D's target for each (the fake label)
   remain_index  [n_r]            ids of the remaining training images
   sub_latents   [n_s, latent]    latents where G0 produces forgotten content
+                                 (and, optionally, anchors of retained content)
   sub_targets   [n_s, H, W, C]   the substitute each of them should produce
+                                 (an anchor's is its own G0 image)
 """
 
 import dataclasses
@@ -58,6 +60,7 @@ def cascaded_unlearning_step(
     g_state: TrainState, d_state: TrainState, batch: dict[str, jax.Array],
     rng: jax.Array, *, lambda_sub: float, axis_name: Optional[str] = None,
     update_d: bool = True, update_g: bool = True,
+    sub_batch_norm: str = 'batch',
 ) -> tuple[TrainState, TrainState, dict[str, jax.Array]]:
   """One cascaded unlearning step: D unlearns and learns, then G learns on D'.
 
@@ -79,6 +82,10 @@ def cascaded_unlearning_step(
       under `jax.pmap` / `jax.shard_map`; None on one device.
     update_d, update_g: which models to update (the `staged` cascade runs
       D-only and G-only steps).
+    sub_batch_norm: how G normalises the substitution batch: `batch`, with
+      its own statistics (which enter the running averages); `running`, with
+      the running averages, as G samples at inference (they stay as the
+      random batch leaves them).
 
   Returns:
     The new states and scalar metrics `d_loss`, `g_loss`, `d_forget`,
@@ -88,12 +95,15 @@ def cascaded_unlearning_step(
   z = train.sample_latents(rng, remain.shape[0], train.latent_size(g_state),
                            axis_name)
   sub_loss = lambda images: jnp.mean((images[1] - batch['sub_targets'])**2)
+  latents = {'batch': ([z, batch['sub_latents']], []),
+             'running': ([z], [batch['sub_latents']])}[sub_batch_norm]
   g_state, d_state, out = train.gan_update(
       g_state, d_state,
       [(batch['forget_images'], batch['fake_targets']), (remain, 1.0)],
-      [z, batch['sub_latents']], axis_name,
+      latents[0], axis_name,
       extra_g_loss=lambda images: lambda_sub * sub_loss(images),
-      update_d=update_d, update_g=update_g)
+      update_d=update_d, update_g=update_g,
+      running_average_latents=latents[1])
   forget_logits, remain_logits = out['real_logits']
   metrics = {
       'd_loss': (train.bce(forget_logits, batch['fake_targets']) +
@@ -269,7 +279,8 @@ def precompute(config: ml_collections.ConfigDict,
   Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
   `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
-  `substitution.num_class_latents` for a class). `pool`: this original's
+  `substitution.num_class_latents` for a class, plus
+  `substitution.num_anchor_latents` in either case). `pool`: this original's
   `substitution_pool`, computed here when not given.
   """
   sub = config.substitution
@@ -314,11 +325,18 @@ def precompute(config: ml_collections.ConfigDict,
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
       config.unlearn.batch_size, _pool_and_fake_label_rngs(config.seed)[1])
+  sub_targets = _rows(pool_images, targets)
+  if sub.num_anchor_latents:
+    # Latents of retained content, each its own substitute: the substitution
+    # loss then also holds what G should keep in place.
+    anchors = np.resize(np.flatnonzero(allowed), sub.num_anchor_latents)
+    sub_latents = jnp.concatenate([sub_latents, _rows(pool_latents, anchors)])
+    sub_targets = jnp.concatenate([sub_targets, _rows(pool_images, anchors)])
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(
           train_ids[~np.isin(train_ids, request.forget_ids)].astype(np.int32)),
-      sub_latents=sub_latents, sub_targets=_rows(pool_images, targets))
+      sub_latents=sub_latents, sub_targets=sub_targets)
 
 
 # ----------------------------------------------------------------------------
@@ -330,7 +348,8 @@ def precompute(config: ml_collections.ConfigDict,
 @functools.lru_cache
 def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
                                  steps_per_pass: int, update_d: bool = True,
-                                 update_g: bool = True):
+                                 update_g: bool = True,
+                                 sub_batch_norm: str = 'batch'):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
   device from the replicated arrays.
 
@@ -364,7 +383,8 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
     }
     g_state, d_state, metrics = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
-        axis_name=train.AXIS, update_d=update_d, update_g=update_g)
+        axis_name=train.AXIS, update_d=update_d, update_g=update_g,
+        sub_batch_norm=sub_batch_norm)
     return g_state, d_state, counter + 1, metrics
 
   return jax.pmap(step, axis_name=train.AXIS, donate_argnums=(0, 1))
@@ -493,7 +513,8 @@ def unlearn_request(config: ml_collections.ConfigDict, workdir: str,
                  np.mean(precomputed.fake_targets), jax.local_device_count())
     g_state, d_state = unlearning_optimizer(config, (g_state, d_state))
     steps = {kind: make_pmapped_unlearning_step(
-        cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind)
+        cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
+        sub_batch_norm=config.substitution.batch_norm)
              for kind in set(schedule)}
     g_state, d_state, arrays, rng, counter = train.replicate((
         g_state, d_state,

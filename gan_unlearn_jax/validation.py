@@ -30,7 +30,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                         ('unlearn.fake_label', FAKE_LABEL_MODES),
                         ('unlearn.stop', ('heldout_match', 'epochs')),
                         ('substitution.distance', ('classifier', 'pixel')),
-                        ('substitution.target_space', ('latent', 'feature'))):
+                        ('substitution.target_space', ('latent', 'feature')),
+                        ('substitution.batch_norm', ('batch', 'running'))):
     need(config_value(config, field) in choices, field,
          f'choose one of {choices}.')
   for field in ('unlearn.batch_size', 'unlearn.epochs', 'unlearn.check_every',
@@ -42,8 +43,10 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
-  need(isinstance(config.data.canaries, int) and config.data.canaries >= 0,
-       'data.canaries', 'must be a non-negative integer.')
+  for field in ('data.canaries', 'substitution.num_anchor_latents'):
+    value = config_value(config, field)
+    need(isinstance(value, int) and value >= 0, field,
+         'must be a non-negative integer.')
   need(not config.unlearn.forget_canaries or config.data.canaries,
        'unlearn.forget_canaries', 'there are no canaries to forget; set '
        'config.data.canaries to how many to plant.')

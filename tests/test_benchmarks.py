@@ -59,6 +59,36 @@ def test_speedup_benchmark_writes_its_table(tmp_path):
   assert again['retrain_s'] == row['retrain_s']
 
 
+def test_class_requests_unlearn_as_the_class_config_says():
+  # In a subprocess: importing the benchmark defines its command-line flags.
+  code = """
+import json, sys
+sys.path.insert(0, 'benchmarks')
+import speedup
+from configs import mnist_class, test
+config, class_config = test.get_config(), mnist_class.get_config()
+class_config.unlearn.lambda_sub = 7.0
+class_config.substitution.num_anchor_latents = 5
+request = speedup.request_config(config, 'class3', class_config)
+item = speedup.request_config(config, 'random16:2', class_config)
+print(json.dumps({name: c.to_dict() for name, c in (
+    ('config', config), ('class', class_config), ('request', request),
+    ('item', item))}))
+"""
+  configs = json.loads(_run('-c', code))
+  request, item = configs['request'], configs['item']
+  assert request['unlearn']['forget_class'] == 3
+  assert request['unlearn']['num_random'] == 0
+  assert request['unlearn']['lambda_sub'] == 7.0
+  assert request['substitution'] == configs['class']['substitution']
+  # The original's data, models and training come from --config alone.
+  for section in ('data', 'model', 'train'):
+    assert request[section] == item[section] == configs['config'][section]
+  assert item['unlearn'] == {**configs['config']['unlearn'], 'num_random': 16,
+                             'random_seed': 2}
+  assert item['substitution'] == configs['config']['substitution']
+
+
 def test_convergence_benchmark_resumes_and_adds_epochs(tmp_path):
   args = ('benchmarks/convergence.py', '--config=configs/test.py',
           f'--workdir={tmp_path}')

@@ -1,5 +1,6 @@
 """Cascaded unlearning on real MNIST with a tiny GAN trained once per module."""
 
+import functools
 import os
 
 import chex
@@ -121,6 +122,23 @@ def test_class_substitution_latents_generate_the_class(trained):
   assert not bool(jnp.any(target_classes == forget_class))
   assert pre.forget_images.shape[0] == len(request.forget_ids)
   assert not np.isin(request.forget_ids, np.asarray(pre.remain_index)).any()
+
+
+def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  forget_class = int(np.argmax(_class_shares(g_state, c_state)))
+  config = config.copy_and_resolve_references()
+  config.substitution.num_anchor_latents = 48
+  request = _request(config, exp, forget_class=forget_class)
+  pre = unlearn.precompute(config, request, g_state, d_state, c_state,
+                           exp.train_split.images, exp.train_ids,
+                           unlearn.probe_images(exp.test_split, request))
+  count = config.substitution.num_class_latents
+  assert pre.sub_latents.shape[0] == pre.sub_targets.shape[0] == count + 48
+  anchors = pre.sub_latents[count:]
+  np.testing.assert_allclose(pre.sub_targets[count:],
+                             unlearn.generate(g_state, anchors), atol=1e-5)
+  assert _class_rate_of(anchors, g_state, c_state, forget_class) == 0.0
 
 
 def _class_rate_of(latents, g_state, c_state, forget_class):
@@ -303,10 +321,8 @@ def test_interrupted_save_is_not_a_checkpoint(trained, tmp_path):
   assert not checkpoints.exists(str(tmp_path), 'unlearned/x')
 
 
-def test_step_runs_under_plain_jit_with_hand_built_arrays():
-  from configs import test  # pylint: disable=g-import-not-at-top
-  config = test.get_config()
-  g_state, d_state = create_train_states(config, jax.random.key(0))
+def _hand_built_step_inputs(test_config):
+  g_state, d_state = create_train_states(test_config, jax.random.key(0))
   keys = jax.random.split(jax.random.key(1), 4)
   batch = {
       'forget_images': jax.random.uniform(keys[0], (4, 28, 28, 1), minval=-1),
@@ -315,6 +331,11 @@ def test_step_runs_under_plain_jit_with_hand_built_arrays():
       'sub_latents': jax.random.normal(keys[2], (4, 16)),
       'sub_targets': jax.random.uniform(keys[3], (4, 28, 28, 1), minval=-1),
   }
+  return g_state, d_state, batch
+
+
+def test_step_runs_under_plain_jit_with_hand_built_arrays(test_config):
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
   step = jax.jit(cascaded_unlearning_step, static_argnames='lambda_sub')
   new_g, new_d, metrics = step(g_state, d_state, batch, jax.random.key(2),
                                lambda_sub=1.0)
@@ -324,3 +345,21 @@ def test_step_runs_under_plain_jit_with_hand_built_arrays():
   assert set(metrics) == {'d_loss', 'g_loss', 'd_forget', 'd_remain',
                           'd_fake'}
   assert all(np.isfinite(float(v)) for v in metrics.values())
+
+
+@pytest.mark.parametrize('sub_batch_norm', ['batch', 'running'])
+def test_substitution_batch_enters_gs_running_averages_only_when_asked(
+    test_config, sub_batch_norm):
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
+  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
+                                   sub_batch_norm=sub_batch_norm))
+  running_averages = lambda sub_latents: step(
+      g_state, d_state, {**batch, 'sub_latents': sub_latents},
+      jax.random.key(2))[0].batch_stats
+  first = running_averages(batch['sub_latents'])
+  second = running_averages(3 * batch['sub_latents'] + 1)
+  if sub_batch_norm == 'running':  # Only the random batch's statistics.
+    chex.assert_trees_all_equal(first, second)
+  else:
+    with pytest.raises(AssertionError):
+      chex.assert_trees_all_close(first, second)
