@@ -155,8 +155,7 @@ def gan_update(
     for z in latent_batches:
       image, stats = apply_train(g_state, params, stats, z, axis_name)
       images.append(image)
-    variables = {'params': params, 'batch_stats': g_state.batch_stats}
-    images += [g_state.apply_fn(variables, z, train=False)
+    images += [apply_eval(g_state.replace(params=params), z)
                for z in running_average_latents]
     return images, stats
 

@@ -95,15 +95,16 @@ def cascaded_unlearning_step(
   z = train.sample_latents(rng, remain.shape[0], train.latent_size(g_state),
                            axis_name)
   sub_loss = lambda images: jnp.mean((images[1] - batch['sub_targets'])**2)
-  latents = {'batch': ([z, batch['sub_latents']], []),
-             'running': ([z], [batch['sub_latents']])}[sub_batch_norm]
+  batch_statistics_latents, running_average_latents = {
+      'batch': ([z, batch['sub_latents']], []),
+      'running': ([z], [batch['sub_latents']])}[sub_batch_norm]
   g_state, d_state, out = train.gan_update(
       g_state, d_state,
       [(batch['forget_images'], batch['fake_targets']), (remain, 1.0)],
-      latents[0], axis_name,
+      batch_statistics_latents, axis_name,
       extra_g_loss=lambda images: lambda_sub * sub_loss(images),
       update_d=update_d, update_g=update_g,
-      running_average_latents=latents[1])
+      running_average_latents=running_average_latents)
   forget_logits, remain_logits = out['real_logits']
   metrics = {
       'd_loss': (train.bce(forget_logits, batch['fake_targets']) +
