@@ -8,8 +8,8 @@ request unlearns it twice in this process (the first run of a request shape
 is "cold", compilation included; the second "warm": compiled steps and the
 original's substitution pool reused) and retrains from scratch
 on the same devices (or reuses a complete retrained model, with the seconds
-an earlier run wrote to `W/speedup.json`), and evaluates the unlearned and
-retrained models.
+an earlier run wrote to `W/speedup.json`), and evaluates the original,
+unlearned and retrained models.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
 index or name, unlearned with the `unlearn` and `substitution` sections of
 `--class_config`, by default `configs/<dataset>_class.py`; the data, the
@@ -95,11 +95,15 @@ def measure(config, workdir: str, spec: str,
   run.retrain()
   # None: a complete retrained model was reused, and its time is unknown.
   retrain = run.timings.get('retrain', earlier_retrain_s.get(run.request.name))
+  # The original too: its FCD ratio is what no unlearning at all would give,
+  # the part of the gap that two trainings differ by.
   quality = {model: evaluate.evaluate_model(
-      run.config, *run.load(f'{model}/{run.request.name}'), run.classifier(),
-      run.request, run.train_split, run.test_split).metrics
-             for model in ('unlearned', 'retrained')}
-  u, r = quality['unlearned'], quality['retrained']
+      run.config, *run.load(name), run.classifier(), run.request,
+      run.train_split, run.test_split).metrics
+             for model, name in (('original', 'original'),
+                                 ('unlearned', f'unlearned/{run.request.name}'),
+                                 ('retrained', f'retrained/{run.request.name}'))}
+  o, u, r = quality['original'], quality['unlearned'], quality['retrained']
   row = {'request': run.request.name, 'kind': run.request.kind,
          'num_forget': len(run.request.forget_ids),
          'unlearn_steps': run.unlearning_record()['steps'],
@@ -110,11 +114,13 @@ def measure(config, workdir: str, spec: str,
     row.update({
         'whitebox_auc': [u['mia_whitebox_auc'], r['mia_whitebox_auc']],
         'blackbox_auc': [u['mia_blackbox_auc'], r['mia_blackbox_auc']],
-        'fcd_ratio': u['fcd'] / r['fcd']})
+        'fcd_ratio': u['fcd'] / r['fcd'],
+        'fcd_ratio_original': o['fcd'] / r['fcd']})
   else:
     row.update({
         'forget_class_rate': [u['forget_class_rate'], r['forget_class_rate']],
-        'fcd_retained_ratio': u['fcd_retained'] / r['fcd_retained']})
+        'fcd_retained_ratio': u['fcd_retained'] / r['fcd_retained'],
+        'fcd_retained_ratio_original': o['fcd_retained'] / r['fcd_retained']})
   row['missed'] = missed_targets(row)
   return row
 
@@ -162,11 +168,13 @@ def markdown(rows: list[dict], training: str, peak_gib: float) -> str:
       quality = (f"white-box AUC {r['whitebox_auc'][0]:.3f} vs "
                  f"{r['whitebox_auc'][1]:.3f}, black-box AUC "
                  f"{r['blackbox_auc'][0]:.3f} vs {r['blackbox_auc'][1]:.3f}, "
-                 f"FCD ratio {r['fcd_ratio']:.2f}")
+                 f"FCD ratio {r['fcd_ratio']:.2f} (original "
+                 f"{r['fcd_ratio_original']:.2f})")
     else:
       quality = (f"forgotten-class rate {r['forget_class_rate'][0]:.3f} vs "
                  f"{r['forget_class_rate'][1]:.3f}, retained FCD ratio "
-                 f"{r['fcd_retained_ratio']:.2f}")
+                 f"{r['fcd_retained_ratio']:.2f} (original "
+                 f"{r['fcd_retained_ratio_original']:.2f})")
     lines.append(
         f"| {r['request']} | {r['unlearn_steps']} | {r['unlearn_cold_s']:.1f} "
         f"/ {r['unlearn_warm_s']:.1f} | {_number(r['retrain_s'])} | "

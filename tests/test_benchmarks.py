@@ -46,6 +46,7 @@ def test_speedup_benchmark_writes_its_table(tmp_path):
   assert row['request'] == 'random16-seed0'
   assert row['retrain_s'] > 0 and row['speedup_warm'] > 0
   assert 0 <= row['whitebox_auc'][0] <= 1 and row['fcd_ratio'] > 0
+  assert row['fcd_ratio_original'] > 0 and '(original ' in out
   assert row['unlearn_steps'] >= 1 and isinstance(row['missed'], list)
   assert 'Item requests (1): mean |AUC(unlearned) - AUC(retrained)|' in out
   # Again: the complete retrained model is reused with its measured seconds,
