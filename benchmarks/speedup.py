@@ -8,8 +8,8 @@ request unlearns it twice in this process (the first run of a request shape
 is "cold", compilation included; the second "warm": compiled steps and the
 original's substitution pool reused) and retrains from scratch
 on the same devices (or reuses a complete retrained model, with the seconds
-an earlier run wrote to `W/speedup.json`), and evaluates the original,
-unlearned and retrained models.
+an earlier run wrote to `W/speedup.json`), and evaluates the unlearned and
+retrained models, and the original's sample quality.
 Requests: `randomN:SEED` (N random training images) or `classC` (a class,
 index or name, unlearned with the `unlearn` and `substitution` sections of
 `--class_config`, by default `configs/<dataset>_class.py`; the data, the
@@ -95,14 +95,16 @@ def measure(config, workdir: str, spec: str,
   run.retrain()
   # None: a complete retrained model was reused, and its time is unknown.
   retrain = run.timings.get('retrain', earlier_retrain_s.get(run.request.name))
-  # The original too: its FCD ratio is what no unlearning at all would give,
-  # the part of the gap that two trainings differ by.
   quality = {model: evaluate.evaluate_model(
-      run.config, *run.load(name), run.classifier(), run.request,
-      run.train_split, run.test_split).metrics
-             for model, name in (('original', 'original'),
-                                 ('unlearned', f'unlearned/{run.request.name}'),
-                                 ('retrained', f'retrained/{run.request.name}'))}
+      run.config, *run.load(f'{model}/{run.request.name}'), run.classifier(),
+      run.request, run.train_split, run.test_split).metrics
+             for model in ('unlearned', 'retrained')}
+  # The original's sample quality too: its FCD ratio is what no unlearning at
+  # all would give, the part of the gap that two trainings differ by.
+  quality['original'], _ = evaluate.sample_quality(
+      run.config, run.classifier(),
+      evaluate.evaluation_samples(run.config, run.load('original')[0]),
+      run.request, run.test_split)
   o, u, r = quality['original'], quality['unlearned'], quality['retrained']
   row = {'request': run.request.name, 'kind': run.request.kind,
          'num_forget': len(run.request.forget_ids),

@@ -187,6 +187,38 @@ def classifier_view(c_state, images) -> tuple[np.ndarray, np.ndarray]:
           np.asarray(classifier.features(c_state, images)))
 
 
+def sample_quality(config, c_state, samples, request,
+                   test_split) -> tuple[dict[str, Any], np.ndarray]:
+  """The sample-quality metrics of `samples` (FCD, classifier score, per-class
+  FCD; for a class request also the forgotten-class rate and the retained
+  classes' FCD), and the class `C` assigns each sample. Real images are the
+  evaluation half of the test split."""
+  from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
+  _, eval_ids = unlearn.probe_split(test_split)
+  real_labels = np.asarray(test_split.labels)[eval_ids]
+  probabilities, sample_features = classifier_view(c_state, samples)
+  classes = probabilities.argmax(1)
+  real_features = np.asarray(classifier.features(
+      c_state, test_split.images[eval_ids]))
+  metrics = {'fcd': frechet_distance(sample_features, real_features)}
+  if config.data.canaries:
+    metrics['canary_rate'] = float(np.mean(canaries.has_mark(samples)))
+  metrics['classifier_score'] = classifier_score(probabilities)
+  names = input_pipeline.class_names(config.data.name)
+  retained = {name: c for c, name in enumerate(names)
+              if c != request.forget_class}
+  metrics['fcd_per_class'] = fcd_per_class(sample_features, classes,
+                                           real_features, real_labels,
+                                           retained)
+  if request.kind == 'class':
+    c = request.forget_class
+    metrics['forget_class_rate'] = float(np.mean(classes == c))
+    metrics['forget_class_prob'] = float(probabilities[:, c].mean())
+    metrics['fcd_retained'] = frechet_distance(
+        sample_features[classes != c], real_features[real_labels != c])
+  return metrics, classes
+
+
 def evaluate_model(config, g_state, d_state, c_state, request, train_split,
                    test_split) -> ModelEvaluation:
   """The metrics of one model against a forget request.
@@ -198,7 +230,6 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   """
   from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top
   _, eval_ids = unlearn.probe_split(test_split)
-  real_labels = np.asarray(test_split.labels)[eval_ids]
   heldout = unlearn.heldout_images(test_split, eval_ids, request)
   count = min(len(request.forget_ids), len(heldout),
               config.evaluation.max_members)
@@ -215,26 +246,9 @@ def evaluate_model(config, g_state, d_state, c_state, request, train_split,
   for kind, (member, nonmember) in membership_scores.items():
     metrics.update(membership_metrics(member, nonmember, f'mia_{kind}'))
 
-  probabilities, sample_features = classifier_view(c_state, samples)
-  classes = probabilities.argmax(1)
-  real_features = np.asarray(classifier.features(
-      c_state, test_split.images[eval_ids]))
-  metrics['fcd'] = frechet_distance(sample_features, real_features)
-  if config.data.canaries:
-    metrics['canary_rate'] = float(np.mean(canaries.has_mark(samples)))
-  metrics['classifier_score'] = classifier_score(probabilities)
-  names = input_pipeline.class_names(config.data.name)
-  retained = {name: c for c, name in enumerate(names)
-              if c != request.forget_class}
-  metrics['fcd_per_class'] = fcd_per_class(sample_features, classes,
-                                           real_features, real_labels,
-                                           retained)
-  if request.kind == 'class':
-    c = request.forget_class
-    metrics['forget_class_rate'] = float(np.mean(classes == c))
-    metrics['forget_class_prob'] = float(probabilities[:, c].mean())
-    metrics['fcd_retained'] = frechet_distance(
-        sample_features[classes != c], real_features[real_labels != c])
+  quality, classes = sample_quality(config, c_state, samples, request,
+                                    test_split)
+  metrics.update(quality)
   metrics.update(downstream_accuracy(config, samples, jnp.asarray(classes),
                                      test_split, request.forget_class))
 
