@@ -95,14 +95,15 @@ def measure(config, workdir: str, spec: str,
   run.retrain()
   # None: a complete retrained model was reused, and its time is unknown.
   retrain = run.timings.get('retrain', earlier_retrain_s.get(run.request.name))
+  c_state = run.classifier()  # Restored from its checkpoint once.
   quality = {model: evaluate.evaluate_model(
-      run.config, *run.load(f'{model}/{run.request.name}'), run.classifier(),
+      run.config, *run.load(f'{model}/{run.request.name}'), c_state,
       run.request, run.train_split, run.test_split).metrics
              for model in ('unlearned', 'retrained')}
   # The original's sample quality too: its FCD ratio is what no unlearning at
   # all would give, the part of the gap that two trainings differ by.
   quality['original'], _ = evaluate.sample_quality(
-      run.config, run.classifier(),
+      run.config, c_state,
       evaluate.evaluation_samples(run.config, run.load('original')[0]),
       run.request, run.test_split)
   o, u, r = quality['original'], quality['unlearned'], quality['retrained']
