@@ -76,6 +76,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.fresh_optimizer = False
   # Adam's step size while unlearning (None: the original's).
   config.unlearn.learning_rate = ml_collections.config_dict.placeholder(float)
+  # D's step size while unlearning (None: unlearn.learning_rate, or else the
+  # original's). On the class request neither a faster nor a slower D than
+  # G helped (README, class 7 settings).
+  config.unlearn.d_learning_rate = ml_collections.config_dict.placeholder(
+      float)
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
   # Steps between stop-rule checks: 1, since 5 steps of the `zero` fake
   # label can push the forget-set AUC from above the limit to far below 0.5.

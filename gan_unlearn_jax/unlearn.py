@@ -405,18 +405,20 @@ def unlearning_optimizer(config: ml_collections.ConfigDict,
                          ) -> tuple[TrainState, TrainState]:
   """`states` with the optimizer that unlearning (and the fine-tuning baseline,
   for a like comparison) continues them with: new Adam moments when
-  `unlearn.fresh_optimizer`, step size `unlearn.learning_rate` when set."""
+  `unlearn.fresh_optimizer`, step size `unlearn.learning_rate` when set
+  (D's: `unlearn.d_learning_rate`, when set)."""
   cfg = config.unlearn
   if cfg.fresh_optimizer:
     # The original's Adam moments fit the end of its training; against the
     # new loss its small second moments make the first steps huge.
     states = tuple(state.replace(opt_state=state.tx.init(state.params))
                    for state in states)
-  if cfg.learning_rate is not None:
-    # Adam's state does not depend on its step size: the moments carry over.
-    tx = train.adam(cfg.learning_rate, config.train.beta1, config.train.beta2)
-    states = tuple(state.replace(tx=tx) for state in states)
-  return states
+  rates = (cfg.learning_rate, cfg.d_learning_rate or cfg.learning_rate)
+  # Adam's state does not depend on its step size: the moments carry over.
+  return tuple(
+      state if rate is None else state.replace(
+          tx=train.adam(rate, config.train.beta1, config.train.beta2))
+      for state, rate in zip(states, rates))
 
 
 def _should_stop(config, request, g_state, d_state, c_state,

@@ -58,9 +58,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     need(config_value(config, field) >= 0, field, 'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
-  rate = config.unlearn.get('learning_rate')
-  need(rate is None or rate > 0, 'unlearn.learning_rate',
-       "must be None (the original's) or positive.")
+  for field in ('unlearn.learning_rate', 'unlearn.d_learning_rate'):
+    rate = config.unlearn.get(field.split('.')[1])
+    need(rate is None or rate > 0, field, 'must be None or positive.')
   need(config.evaluation.num_samples >= config.classifier.batch_size,
        'evaluation.num_samples', 'the downstream classifier trains on the '
        'samples: use at least classifier.batch_size '

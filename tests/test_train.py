@@ -63,6 +63,7 @@ def test_real_mnist_training_moves_losses(test_config):
     ('mode', 'dance', 'unknown mode'),
     ('unlearn.tolerance_se', -1.0, '>= 0'),
     ('unlearn.learning_rate', 0.0, 'positive'),
+    ('unlearn.d_learning_rate', -1e-3, 'positive'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')

@@ -238,16 +238,21 @@ def _largest_move(before, after) -> float:
       jax.tree_util.tree_leaves(before.params)))
 
 
-@pytest.mark.parametrize('learning_rate', [None, 0.05])
-def test_learning_rate_sets_adams_step(trained, learning_rate):
+@pytest.mark.parametrize('learning_rate, d_learning_rate',
+                         [(None, None), (0.05, None), (0.05, 0.01),
+                          (None, 0.01)])
+def test_learning_rates_set_adams_steps(trained, learning_rate,
+                                        d_learning_rate):
   config, _, exp, original, _ = trained
   request = _request(config, exp, num_random=16, random_seed=9)
   states, record = _run(trained, request, stop='epochs', epochs=1,
-                        fresh_optimizer=True, learning_rate=learning_rate)
+                        fresh_optimizer=True, learning_rate=learning_rate,
+                        d_learning_rate=d_learning_rate)
   assert record['steps'] == 1
   # Adam's first step from new moments moves each parameter by the step size.
-  expected = learning_rate or config.train.learning_rate
-  for before, after in zip(original, states):
+  g_rate = learning_rate or config.train.learning_rate
+  d_rate = d_learning_rate or g_rate
+  for before, after, expected in zip(original, states, (g_rate, d_rate)):
     np.testing.assert_allclose(_largest_move(before, after), expected,
                                rtol=1e-3)
 
