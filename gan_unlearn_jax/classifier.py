@@ -111,15 +111,17 @@ def train_classifier(config: ml_collections.ConfigDict, train_split,
   batch = config.classifier.batch_size
   n = len(train_split)
   epochs = epochs or config.classifier.epochs
-  state = create_state(config, rng, epochs * (n // batch))
+  steps_per_epoch = n // batch
+  state = create_state(config, rng, epochs * steps_per_epoch)
+  progress = monitoring.Progress('classifier', 0, epochs * steps_per_epoch)
   for epoch in range(epochs):
     order = jax.random.permutation(jax.random.fold_in(rng, epoch), n)
-    for i in range(n // batch):
+    for i in range(steps_per_epoch):
       ids = order[i * batch:(i + 1) * batch]
       state, loss = train_step(state, train_split.images[ids],
                                train_split.labels[ids])
-    logging.info('classifier: epoch %d/%d, loss %.4f', epoch + 1, epochs,
-                 float(loss))
+    progress.update((epoch + 1) * steps_per_epoch, {'loss': float(loss)},
+                    epoch + 1)
   return state
 
 
