@@ -35,14 +35,24 @@ def test_steps_benchmark_prints_its_table(tmp_path):
   assert 0 < gflop['GAN train_step'] < gflop['cascaded_unlearning_step']
 
 
-def test_speedup_benchmark_writes_its_table(tmp_path):
-  args = ('benchmarks/speedup.py', '--config=configs/test.py',
-          f'--workdir={tmp_path}', '--requests=random16:0',
-          '--config.train.epochs=1', '--config.unlearn.stop=epochs',
-          '--config.unlearn.epochs=1')
-  out = _run(*args)
+SPEEDUP_ARGS = ('benchmarks/speedup.py', '--config=configs/test.py',
+                '--requests=random16:0', '--config.train.epochs=1',
+                '--config.unlearn.stop=epochs', '--config.unlearn.epochs=1')
+
+
+@pytest.fixture(scope='module')
+def speedup_run(tmp_path_factory):
+  """A workdir with an original, an unlearned and a retrained model, and
+  the speed-up benchmark's output."""
+  workdir = tmp_path_factory.mktemp('speedup')
+  return workdir, _run(*SPEEDUP_ARGS, f'--workdir={workdir}')
+
+
+def test_speedup_benchmark_writes_its_table(speedup_run):
+  workdir, out = speedup_run
+  args = (*SPEEDUP_ARGS, f'--workdir={workdir}')
   assert '| random16-seed0 |' in out
-  (row,) = json.loads((tmp_path / 'speedup.json').read_text())['rows']
+  (row,) = json.loads((workdir / 'speedup.json').read_text())['rows']
   assert row['request'] == 'random16-seed0'
   assert row['retrain_s'] > 0 and row['speedup_warm'] > 0
   assert 0 <= row['whitebox_auc'][0] <= 1 and row['fcd_ratio'] > 0
@@ -51,12 +61,12 @@ def test_speedup_benchmark_writes_its_table(tmp_path):
   assert 'Item requests (1): mean |AUC(unlearned) - AUC(retrained)|' in out
   # Again: the complete retrained model is reused with its measured seconds,
   # kept even where the earlier table has no row for the request.
-  table = json.loads((tmp_path / 'speedup.json').read_text())
+  table = json.loads((workdir / 'speedup.json').read_text())
   assert table['retrain_seconds'] == {'random16-seed0': row['retrain_s']}
   table['rows'] = []
-  (tmp_path / 'speedup.json').write_text(json.dumps(table))
+  (workdir / 'speedup.json').write_text(json.dumps(table))
   _run(*args)
-  (again,) = json.loads((tmp_path / 'speedup.json').read_text())['rows']
+  (again,) = json.loads((workdir / 'speedup.json').read_text())['rows']
   assert again['retrain_s'] == row['retrain_s']
 
 
@@ -104,3 +114,17 @@ def test_convergence_benchmark_resumes_and_adds_epochs(tmp_path):
   again = json.loads((tmp_path / 'convergence.json').read_text())
   assert [r['epochs'] for r in again] == [2, 3]
   assert again[0]['fcd'] == pytest.approx(rows[1]['fcd'], rel=1e-5)
+
+
+def test_spread_benchmark_measures_every_model(speedup_run):
+  workdir, _ = speedup_run
+  out = _run('benchmarks/spread.py', '--config=configs/test.py',
+             f'--workdir={workdir}', '--forget_class=3')
+  rows = json.loads((workdir / 'spread.json').read_text())
+  assert [r['model'] for r in rows] == [
+      'original', 'retrained/random16-seed0', 'unlearned/random16-seed0']
+  assert all(r['fcd'] > 0 and 0 <= r['forget_class_rate'] <= 1 and
+             r['fcd_retained'] > 0 for r in rows)
+  # The retrained model is another training: its samples differ.
+  assert rows[0]['fcd'] != rows[1]['fcd']
+  assert '| class 3 rate |' in out and '| retrained/random16-seed0 |' in out

@@ -1,0 +1,96 @@
+r"""How far apart are two trainings? The sample quality of a workdir's models.
+
+  python benchmarks/spread.py --config=configs/mnist_item.py --workdir=W \
+      [--forget_class=7] [--models=original,retrained/class-7]
+
+Measures each model's samples as the evaluation does (`evaluate.sample_quality`:
+`evaluation.num_samples` samples, `C`'s features, the evaluation half of the
+test split): FCD and classifier score, and with `--forget_class` the share of
+samples `C` assigns to that class and the FCD of the others against the real
+images of the other classes. By default every model in `W/checkpoints`: the
+original and the retrained, unlearned and fine-tuned ones. The retrained
+models of item requests are trainings of the same GAN on nearly the same
+data, so their spread is how tight a quality target against one retrained
+model can be. Prints a Markdown table; writes the rows to `W/spread.json`.
+"""
+
+import json
+import os
+import sys
+
+from absl import app
+from absl import flags
+from ml_collections import config_flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gan_unlearn_jax import checkpoints  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
+flags.DEFINE_string('workdir', None, 'Folder with the checkpoints.')
+flags.DEFINE_string('forget_class', None, 'Also measure this class (index or '
+                    "name): its share of the samples and the other classes' "
+                    'FCD.')
+flags.DEFINE_list('models', None, 'Checkpoint names (default: all of them).')
+flags.mark_flags_as_required(['config', 'workdir'])
+FLAGS = flags.FLAGS
+
+
+def all_models(workdir: str) -> list[str]:
+  """`original` and every `<kind>/<request>` under `workdir/checkpoints`."""
+  exists = lambda name: checkpoints.latest_step(workdir, name) is not None
+  names = ['original'] if exists('original') else []
+  for kind in ('retrained', 'unlearned', 'finetuned'):
+    folder = checkpoints.directory(workdir, kind)
+    if os.path.isdir(folder):
+      names += [f'{kind}/{request}' for request in sorted(os.listdir(folder))
+                if exists(f'{kind}/{request}')]
+  return names
+
+
+def markdown(rows: list[dict], forget_class) -> str:
+  header = '| model | steps | FCD | classifier score |'
+  if forget_class is not None:
+    header += f' class {forget_class} rate | FCD of the other classes |'
+  lines = [header, '|---' * header.count(' |') + '|']
+  for r in rows:
+    line = (f"| {r['model']} | {r['steps']} | {r['fcd']:.2f} | "
+            f"{r['classifier_score']:.2f} |")
+    if forget_class is not None:
+      line += f" {r['forget_class_rate']:.4f} | {r['fcd_retained']:.2f} |"
+    lines.append(line)
+  return '\n'.join(lines) + '\n'
+
+
+def main(argv):
+  del argv
+  monitoring.quiet_orbax_logs()
+  config = FLAGS.config
+  if FLAGS.forget_class is not None:  # Any request will do for the rest.
+    value = FLAGS.forget_class
+    config.unlearn.num_random = 0
+    config.unlearn.forget_class = int(value) if value.isdigit() else value
+  validation.validate_config(config)
+  experiment.initialize_jax(config)
+  run = experiment.Experiment(config, FLAGS.workdir)
+  c_state = run.classifier()
+  rows = []
+  for name in FLAGS.models or all_models(FLAGS.workdir):
+    metrics, _ = evaluate.sample_quality(
+        config, c_state, evaluate.evaluation_samples(config, run.load(name)[0]),
+        run.request, run.test_split)
+    rows.append({'model': name,
+                 'steps': checkpoints.latest_step(FLAGS.workdir, name),
+                 **metrics})
+  forget_class = None if FLAGS.forget_class is None else run.request.forget_class
+  table = markdown(rows, forget_class)
+  with open(os.path.join(FLAGS.workdir, 'spread.json'), 'w') as f:
+    json.dump(rows, f, indent=2)
+  print('\n' + table)
+
+
+if __name__ == '__main__':
+  app.run(main)
