@@ -58,9 +58,11 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     need(config_value(config, field) >= 0, field, 'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
-  for field in ('unlearn.learning_rate', 'unlearn.d_learning_rate'):
-    rate = config.unlearn.get(field.split('.')[1])
-    need(rate is None or rate > 0, field, 'must be None or positive.')
+  for field, unset in (('learning_rate', "the original's"),
+                       ('d_learning_rate', 'unlearn.learning_rate')):
+    rate = config.unlearn.get(field)
+    need(rate is None or rate > 0, f'unlearn.{field}',
+         f'must be None ({unset}) or positive.')
   need(config.evaluation.num_samples >= config.classifier.batch_size,
        'evaluation.num_samples', 'the downstream classifier trains on the '
        'samples: use at least classifier.batch_size '
