@@ -70,9 +70,9 @@ def main(argv):
   monitoring.quiet_orbax_logs()
   config = FLAGS.config
   if FLAGS.forget_class is not None:  # Any request will do for the rest.
-    value = FLAGS.forget_class
+    # An index or a name: the request parser reads either, '7' included.
     config.unlearn.num_random = 0
-    config.unlearn.forget_class = int(value) if value.isdigit() else value
+    config.unlearn.forget_class = FLAGS.forget_class
   validation.validate_config(config)
   experiment.initialize_jax(config)
   run = experiment.Experiment(config, FLAGS.workdir)
