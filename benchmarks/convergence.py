@@ -1,7 +1,7 @@
 r"""The original's sample quality by training length: is a config trained to
 convergence?
 
-  python benchmarks/convergence.py --config=configs/mnist_item.py --workdir=W \
+  python -m benchmarks.convergence --config=configs/mnist_item.py --workdir=W \
       [--epochs=10]
 
 Trains the original GAN one epoch at a time up to `--epochs` (resuming
@@ -15,35 +15,22 @@ split. Prints a Markdown table; writes it, with the rows as JSON, to
 
 import json
 import os
-import sys
 import time
 
 from absl import app
 from absl import flags
 from ml_collections import config_flags
-import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gan_unlearn_jax import checkpoints  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
+from benchmarks import common
+from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import evaluators
+from gan_unlearn_jax import experiment
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
 flags.DEFINE_integer('epochs', 10, 'Train the original up to this many epochs.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
-
-
-def sample_quality(config, g_state, c_state, real_features) -> dict:
-  probabilities, features = evaluate.classifier_view(
-      c_state, evaluate.evaluation_samples(config, g_state))
-  return {'fcd': evaluate.frechet_distance(features, real_features),
-          'classifier_score': evaluate.classifier_score(probabilities)}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -56,16 +43,11 @@ def markdown(rows: list[dict]) -> str:
 
 def main(argv):
   del argv
-  monitoring.quiet_orbax_logs()
-  config = FLAGS.config
-  config.mode = 'train'
-  validation.validate_config(config)
-  experiment.initialize_jax(config)
+  config = common.with_fields(FLAGS.config, mode='train')
+  common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
-  c_state = run.classifier()
-  test_split = run.test_split
-  real_features = np.asarray(classifier.features(
-      c_state, test_split.images[unlearn.probe_split(test_split)[1]]))
+  context = evaluators.Context(config, run.c_state, None, run.train_split,
+                               run.test_split)
   steps_per_epoch = run.training_summary()['steps'] // config.train.epochs
   # Epochs the workdir's original has (begun to) train.
   done = -(-(checkpoints.latest_step(FLAGS.workdir, 'original') or 0)
@@ -75,14 +57,16 @@ def main(argv):
                          f'{done} epochs, more than --epochs={FLAGS.epochs}.')
   rows = []
   for epochs in range(max(done, 1), FLAGS.epochs + 1):
-    config.train.epochs = epochs  # The run reads its config at each stage.
+    run = experiment.Experiment(
+        common.with_fields(config, **{'train.epochs': epochs}), FLAGS.workdir)
     start = time.perf_counter()
     run.train_original()  # Resumes from the latest checkpoint.
     train_s = time.perf_counter() - start
-    g_state, _ = run.load('original')
+    quality = evaluators.evaluate(
+        context, context.model('original', *run.original), ('sample_quality',))
     rows.append({'epochs': epochs, 'steps': run.training_summary()['steps'],
-                 'train_s': train_s,
-                 **sample_quality(config, g_state, c_state, real_features)})
+                 'train_s': train_s, 'fcd': quality['fcd'],
+                 'classifier_score': quality['classifier_score']})
     table = markdown(rows)
     with open(os.path.join(FLAGS.workdir, 'convergence.md'), 'w') as f:
       f.write(table)

@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-python3 benchmarks/steps.py --configs=mnist_item,cifar10_item \
+python3 -m benchmarks.steps --configs=mnist_item,cifar10_item \
   --batch_sizes=64,256 --steps=200 --json_out=/tmp/steps.json | tee /tmp/steps.md
-python3 benchmarks/speedup.py --config=configs/mnist_item.py \
-  --workdir="${SPEEDUP_WORKDIR:-/tmp/speedup}" --requests=random64:0,random64:1 \
+python3 -m benchmarks.speedup --config=configs/mnist_item.py \
+  --workdir="${SPEEDUP_WORKDIR:-/tmp/speedup}" --requests=random:64,random:64:1 \
   --config.train.epochs=1
 cat /tmp/steps.md

@@ -1,6 +1,6 @@
 r"""The reference for `steps.py`: the same DCGAN step in PyTorch on this CPU.
 
-  pip install torch && python benchmarks/pytorch_dcgan.py [--steps=60]
+  pip install torch && python -m benchmarks.pytorch_dcgan [--steps=60]
 
 The MNIST models of `configs/mnist_item.py` (base width 64, latent 100) as
 the PyTorch DCGAN writes them: `ConvTranspose2d(4, 2, 1)` in G, strided

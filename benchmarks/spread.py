@@ -1,9 +1,10 @@
 r"""How far apart are two trainings? The sample quality of a workdir's models.
 
-  python benchmarks/spread.py --config=configs/mnist_item.py --workdir=W \
+  python -m benchmarks.spread --config=configs/mnist_item.py --workdir=W \
       [--forget_class=7] [--models=original,retrained/class-7]
 
-Measures each model's samples as the evaluation does (`evaluate.sample_quality`:
+Measures each model's samples as the evaluation does (the `sample_quality`
+and `class_rate` evaluators:
 `evaluation.num_samples` samples, `C`'s features, the evaluation half of the
 test split): FCD and classifier score, and with `--forget_class` the share of
 samples `C` assigns to that class and the FCD of the others against the real
@@ -16,18 +17,15 @@ model can be. Prints a Markdown table; writes the rows to `W/spread.json`.
 
 import json
 import os
-import sys
 
 from absl import app
 from absl import flags
 from ml_collections import config_flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gan_unlearn_jax import checkpoints  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import evaluate  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import monitoring  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import validation  # pylint: disable=g-import-not-at-top,wrong-import-position
+from benchmarks import common
+from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import evaluators
+from gan_unlearn_jax import experiment
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 flags.DEFINE_string('workdir', None, 'Folder with the checkpoints.')
@@ -67,21 +65,18 @@ def markdown(rows: list[dict], forget_class) -> str:
 
 def main(argv):
   del argv
-  monitoring.quiet_orbax_logs()
   config = FLAGS.config
   if FLAGS.forget_class is not None:  # Any request will do for the rest.
-    # An index or a name: the request parser reads either, '7' included.
-    config.unlearn.num_random = 0
-    config.unlearn.forget_class = FLAGS.forget_class
-  validation.validate_config(config)
-  experiment.initialize_jax(config)
+    config = common.with_fields(
+        config, **{'unlearn.request': f'class:{FLAGS.forget_class}'})
+  common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
-  c_state = run.classifier()
+  context = evaluators.Context(config, run.c_state, run.request,
+                               run.train_split, run.test_split)
   rows = []
   for name in FLAGS.models or all_models(FLAGS.workdir):
-    metrics, _ = evaluate.sample_quality(
-        config, c_state, evaluate.evaluation_samples(config, run.load(name)[0]),
-        run.request, run.test_split)
+    metrics = evaluators.evaluate(context, context.model(name, *run.load(name)),
+                                  ('sample_quality', 'class_rate'))
     rows.append({'model': name,
                  'steps': checkpoints.latest_step(FLAGS.workdir, name),
                  **metrics})

@@ -1,6 +1,6 @@
 r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 
-  python benchmarks/steps.py [--configs=mnist_item,cifar10_item]
+  python -m benchmarks.steps [--configs=mnist_item,cifar10_item]
       [--batch_sizes=64,256] [--steps=50] [--rounds=5]
 
 Times the GAN step and the cascaded unlearning step on one device (the pure
@@ -18,23 +18,20 @@ under `jax.transfer_guard('disallow')`: it moves no data from the host.
 import functools
 import importlib
 import json
-import os
 import resource
-import sys
 import time
 from typing import Callable
 
 from absl import app
 from absl import flags
-from flax import jax_utils
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gan_unlearn_jax import input_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import parallel
+from gan_unlearn_jax import train
+from gan_unlearn_jax import unlearn
 
 flags.DEFINE_list('configs', ['mnist_item', 'cifar10_item'], 'Config names.')
 flags.DEFINE_list('batch_sizes', ['64', '256'], 'Global batch sizes.')
@@ -128,7 +125,7 @@ def benchmark(config_name: str, global_batch: int, steps: int,
       rng))
 
   # Every local device: the loops' pmapped steps, gathering their batches.
-  replicated = train.replicate
+  replicated = parallel.replicate
   rng = replicated(rng)
   devices = f'{jax.local_device_count()} (pmap)'
   gan_step = train.make_pmapped_train_step(4096 // global_batch)

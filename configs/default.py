@@ -1,7 +1,7 @@
 """Shared defaults. Dataset configs import this and override a few fields.
 
 Every field can be overridden on the command line, e.g.
-`--config.train.epochs=3 --config.unlearn.forget_ids='[3, 17]'`.
+`--config.train.epochs=3 --config.unlearn.request=ids:12,17`.
 """
 
 import ml_collections
@@ -31,9 +31,9 @@ def get_config() -> ml_collections.ConfigDict:
   # Train on a random subset of this many training images (None: all).
   config.data.train_size = ml_collections.config_dict.placeholder(int)
   config.data.subset_seed = 0
-  # The canary audit (METHOD.md): mark this many random training images and
-  # show each canary_repeats times per epoch; forget them with
-  # unlearn.forget_canaries. 0: no canaries.
+  # The canary audit (docs/method.md): mark this many random training images
+  # and show each canary_repeats times per epoch; forget them with
+  # unlearn.request = 'canaries'. 0: no canaries.
   config.data.canaries = 0
   config.data.canary_repeats = 1
   config.data.canary_seed = 0
@@ -52,17 +52,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.train.log_every = 100  # Steps between progress lines and metrics.
   config.train.checkpoint_every = 1000  # Steps between checkpoints.
 
-  # The forget request: set exactly one of forget_ids, forget_file, num_random,
-  # forget_canaries (item unlearning) or forget_class (class unlearning:
-  # index or name).
   config.unlearn = ml_collections.ConfigDict()
-  config.unlearn.forget_ids = ()  # Ids = indices into the tfds train split.
-  config.unlearn.forget_file = ''  # JSON list of ids, or one id per line.
-  config.unlearn.num_random = 64  # This many random training examples...
-  config.unlearn.random_seed = 0  # ...drawn with this seed.
-  config.unlearn.forget_class = ml_collections.config_dict.placeholder(object)
-  config.unlearn.forget_canaries = False  # The data.canaries marked images.
-  # The cascaded loop (METHOD.md): every choice is a field.
+  # The forget request, one of (ids index the tfds train split):
+  #   'random:64' (64 random training examples; 'random:64:3': seed 3),
+  #   'ids:12,17', 'file:ids.json' (a JSON list, or one id a line),
+  #   'canaries' (the data.canaries marked images), 'class:7' or 'class:cat'.
+  config.unlearn.request = 'random:64'
+  # The cascaded loop (docs/method.md): every choice is a field.
   config.unlearn.batch_size = 64  # Global forget/remaining/substitution batch.
   config.unlearn.epochs = 50  # At most this many passes over the forget set.
   config.unlearn.cascade = 'interleaved'  # or 'staged'
@@ -101,7 +97,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.substitution.invert_learning_rate = 0.05
   config.substitution.num_class_latents = 512  # Class requests: fixed count.
   # Pool latents of retained content added to the substitution set with
-  # their own G0 images as targets (anchors: not in METHOD.md; 0: none).
+  # their own G0 images as targets (anchors, docs/method.md; 0: none).
   config.substitution.num_anchor_latents = 0
   config.substitution.target_space = 'latent'  # or 'feature': substitutes.
   # How G normalises the substitution batch: 'batch' (its own statistics,
@@ -113,6 +109,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.fake_label.num_samples = 1024  # Latents for the `generated` mode.
 
   config.evaluation = ml_collections.ConfigDict()
+  # What the report measures of each model, by name: one module each in
+  # gan_unlearn_jax/evaluators/ (those that do not apply to a request, such
+  # as class_rate on an item request, report nothing).
+  config.evaluation.evaluators = ('membership', 'sample_quality', 'class_rate',
+                                  'canary_rate', 'downstream')
   config.evaluation.num_samples = 5000  # Generated samples per model.
   config.evaluation.max_members = 1000  # Forget images (and as many held-out).
   config.evaluation.seed = 0  # The same latents for every model.

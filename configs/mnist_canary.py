@@ -1,4 +1,4 @@
-"""MNIST, the canary audit (METHOD.md): forget 64 marked, repeated digits.
+"""MNIST, the canary audit (docs/method.md): forget 64 marked, repeated digits.
 
 4,096 training images, 64 of them marked with a corner checkerboard and each
 shown 8 times per epoch (512 of the 4,544 images an epoch walks through),
@@ -17,8 +17,7 @@ def get_config():
   config.data.canaries = 64
   config.data.canary_repeats = 8
   config.train.epochs = 40
-  config.unlearn.num_random = 0
-  config.unlearn.forget_canaries = True
+  config.unlearn.request = 'canaries'
   config.unlearn.epochs = 300  # One step per pass over 64 canaries.
   # A canary check draws 512 samples through G: every 5 steps.
   config.unlearn.check_every = 5

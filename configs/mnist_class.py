@@ -5,8 +5,7 @@ from configs import mnist_item
 
 def get_config():
   config = mnist_item.get_config()  # The same GAN, trained as long.
-  config.unlearn.num_random = 0
-  config.unlearn.forget_class = 7
+  config.unlearn.request = 'class:7'
   # D must learn to reject the class. After 490 steps of forgetting the 7s,
   # the stop rule's check measured 2.7% of samples still 7s with `zero`
   # against 5.5% with `generated` (README); `heldout` keeps the class "real"

@@ -1,4 +1,4 @@
-"""MNIST item unlearning in the memorisation setting (METHOD.md).
+"""MNIST item unlearning in the memorisation setting (docs/method.md).
 
 A GAN trained on 60,000 images for a few epochs barely memorises 64 random
 ones, so unlearning them mostly tests that nothing is over-unlearned. Here the

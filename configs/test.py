@@ -14,7 +14,7 @@ def get_config():
   config.train.epochs = 4
   config.train.log_every = 16
   config.train.checkpoint_every = 32
-  config.unlearn.num_random = 32
+  config.unlearn.request = 'random:32'
   config.unlearn.batch_size = 16
   config.unlearn.epochs = 4
   config.unlearn.check_every = 2

@@ -8,8 +8,10 @@ and renames it when complete, so a run killed while saving leaves no step that
 restores as complete.
 """
 
+import functools
 import os
 import shutil
+import sys
 from typing import Any, Optional
 
 import jax
@@ -18,12 +20,6 @@ import jax.numpy as jnp
 import orbax.checkpoint as ocp
 
 from gan_unlearn_jax.errors import UserError
-
-# Which CLI mode writes each kind of checkpoint, for error messages.
-MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
-              'retrained': 'retrain', 'finetuned': 'finetune',
-              'classifier': 'unlearn'}
-
 
 def directory(workdir: str, name: str) -> str:
   return os.path.join(os.path.abspath(workdir), 'checkpoints', name)
@@ -42,6 +38,8 @@ def save(mngr: ocp.CheckpointManager, step: int, tree: Any) -> None:
   values, and orbax writes such arrays once, from the primary process."""
   mngr.save(step, args=ocp.args.StandardSave(jax.device_get(tree)))
   mngr.wait_until_finished()
+  if jax.process_count() > 1:  # Every process now sees the step as saved.
+    multihost_utils.sync_global_devices(f'saved {mngr.directory} {step}')
 
 
 def restore_latest(mngr: ocp.CheckpointManager, template: Any) -> Optional[Any]:
@@ -71,24 +69,40 @@ def exists(workdir: str, name: str) -> bool:
   return latest_step(workdir, name) is not None
 
 
-def load(workdir: str, name: str, template: Any) -> Any:
+def load(workdir: str, name: str, template: Any,
+         remedy: str = 'rerun the stage that writes it') -> Any:
   """Restores the latest step of a checkpoint that a previous stage wrote.
 
-  Raises a `UserError` naming the path and the mode that writes it when the
-  checkpoint is missing or does not restore.
+  Raises a `UserError` naming the path and `remedy` (what makes the
+  checkpoint) when the checkpoint is missing or does not restore.
   """
   path = directory(workdir, name)
-  mode = MAKER_MODE[name.split('/')[0]]
   if not exists(workdir, name):
-    raise UserError(
-        f'No checkpoint at {path}. Run --config.mode={mode} with this workdir '
-        'first (or --config.mode=all).')
+    raise UserError(f'No checkpoint at {path}: {remedy}.')
   mngr = ocp.CheckpointManager(path)
   try:
     return restore_latest(mngr, template)
   except Exception as e:  # orbax raises many types for corrupt folders.
+    _ignore_callbacks_into_closed_loops()
     raise UserError(
         f'The checkpoint at {path} does not restore ({type(e).__name__}: '
-        f'{str(e)[:200]}). Delete it and rerun --config.mode={mode}.') from e
+        f'{str(e)[:200]}). Delete it, then {remedy}.') from e
   finally:
     mngr.close()
+
+
+@functools.cache  # Installed once.
+def _ignore_callbacks_into_closed_loops() -> None:
+  """After a failed restore, the reads still in flight finish on tensorstore's
+  threads and call back into the event loop orbax has already closed; each
+  would print a `RuntimeError: Event loop is closed` traceback after the
+  clear error. Those, and only those, are dropped."""
+  previous = sys.unraisablehook
+
+  def hook(unraisable):
+    error = unraisable.exc_value
+    if not (isinstance(error, RuntimeError) and
+            str(error) == 'Event loop is closed'):
+      previous(unraisable)
+
+  sys.unraisablehook = hook

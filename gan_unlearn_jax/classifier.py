@@ -15,13 +15,14 @@ from flax.training import train_state
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 import optax
 
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import models
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import rngs
+from gan_unlearn_jax import sampling
 
 NAME = 'classifier'
 
@@ -65,17 +66,6 @@ def train_step(state: train_state.TrainState, images: jax.Array,
   return state.apply_gradients(grads=grads), loss
 
 
-def batched(fn, inputs: jax.Array, batch_size: int = 1024) -> jax.Array:
-  """`fn` over `inputs` in batches of at most `batch_size`, concatenated.
-
-  All batches but the last have the same shape, so `fn` compiles at most
-  twice for any input size, once for a multiple of `batch_size` (the
-  default substitution pool).
-  """
-  return jnp.concatenate([fn(inputs[i:i + batch_size])
-                          for i in range(0, inputs.shape[0], batch_size)])
-
-
 @jax.jit
 def _logits(state: train_state.TrainState, images: jax.Array) -> jax.Array:
   return state.apply_fn({'params': state.params}, images)
@@ -90,12 +80,12 @@ def _features(state: train_state.TrainState, images: jax.Array) -> jax.Array:
 def predict_logits(state: train_state.TrainState,
                    images: jax.Array) -> jax.Array:
   """`images [n, H, W, C]` in [-1, 1] -> logits `[n, num_classes]`."""
-  return batched(functools.partial(_logits, state), images)
+  return sampling.batched(functools.partial(_logits, state), images)
 
 
 def features(state: train_state.TrainState, images: jax.Array) -> jax.Array:
   """`images [n, H, W, C]` -> penultimate features `[n, feature_dim]`."""
-  return batched(functools.partial(_features, state), images)
+  return sampling.batched(functools.partial(_features, state), images)
 
 
 def accuracy(state, split: input_pipeline.Split) -> float:
@@ -131,7 +121,7 @@ def load_or_train(config: ml_collections.ConfigDict, workdir: str,
 
   Only the parameters are saved: `C` is never trained further.
   """
-  rng = jax.random.key(config.seed + 1)
+  rng = rngs.key(config.seed, 'classifier')
   template = create_state(config, rng)
   if checkpoints.exists(workdir, NAME):
     return template.replace(

@@ -3,14 +3,15 @@
 `all` runs: original (reused when `checkpoints/original` is complete), the
 classifier, unlearning, retraining from scratch, fine-tuning, and the
 evaluation of every model into `report.json`, `report.md` and pictures. Each
-stage's wall-clock seconds go to `timings.json`.
+stage's wall-clock seconds go to `timings.json`: the original's and `C`'s at
+the top, the others under `requests/<request name>/`.
 """
 
 import functools
 import json
 import os
 import time
-from typing import Optional
+from typing import Any, Optional
 
 from absl import logging
 import jax
@@ -20,15 +21,20 @@ import numpy as np
 from gan_unlearn_jax import canaries
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
-from gan_unlearn_jax import evaluate
+from gan_unlearn_jax import evaluators
+from gan_unlearn_jax import heldout
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
 from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
+
+# Stages whose seconds do not depend on the forget request.
+SHARED_STAGES = ('train', 'classifier')
 
 
 def initialize_jax(config: ml_collections.ConfigDict) -> None:
@@ -52,20 +58,24 @@ class Experiment:
 
   def __init__(self, config: ml_collections.ConfigDict, workdir: str):
     self.config, self.workdir = config, workdir
+    for name in config.evaluation.evaluators:  # Refused before any work.
+      evaluators.get(name)
     images, labels = input_pipeline.load_numpy(config.data, 'train')
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
     self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
     self.request = None
     if config.mode != 'train':  # Validate the request before any work.
-      self.request = requests.parse_request(config.unlearn, config.data.name,
-                                            self.train_ids, labels,
-                                            self.canary_ids)
+      self.request = requests.parse_request(
+          config.unlearn.request, config.data.name, self.train_ids, labels,
+          self.canary_ids)
     self.train_split = input_pipeline.Split(
         jax.numpy.asarray(canaries.plant(input_pipeline.to_images(images),
                                          self.canary_ids)),
         jax.numpy.asarray(labels))
-    self.timings = {}
-    self._pool = None  # The original's substitution pool, once computed.
+    self.timings = {}  # This process's seconds, by stage.
+
+  # --------------------------------------------------------------------------
+  # Timings.
 
   def _timed(self, stage: str, fn, *args, **kwargs):
     start = time.perf_counter()
@@ -73,22 +83,37 @@ class Experiment:
     self._record_timings({stage: time.perf_counter() - start})
     return result
 
-  def _record_timings(self, timings: dict[str, float]) -> None:
-    """Adds `timings` to this run's and to `timings.json`, where earlier
-    runs' seconds for other stages stay."""
-    self.timings.update(timings)
-    monitoring.write_json(self._timings_path,
-                          {**self._read_timings(), **timings})
-
   @property
   def _timings_path(self) -> str:
     return os.path.join(self.workdir, 'timings.json')
 
-  def _read_timings(self) -> dict[str, float]:
+  def _read_timings(self) -> dict[str, Any]:
     if not os.path.exists(self._timings_path):
       return {}
     with open(self._timings_path) as f:
       return json.load(f)
+
+  def _record_timings(self, timings: dict[str, float]) -> None:
+    """Adds `timings` to this run's and to `timings.json`, where earlier
+    runs' seconds for other stages and requests stay."""
+    self.timings.update(timings)
+    recorded = self._read_timings()
+    for stage, seconds in timings.items():
+      if stage in SHARED_STAGES:
+        recorded[stage] = seconds
+      else:
+        recorded.setdefault('requests', {}).setdefault(
+            self.request.name, {})[stage] = seconds
+    monitoring.write_json(self._timings_path, recorded)
+
+  def request_timings(self) -> dict[str, float]:
+    """The seconds of the shared stages and of this request's stages."""
+    recorded = self._read_timings()
+    return {**{s: recorded[s] for s in SHARED_STAGES if s in recorded},
+            **recorded.get('requests', {}).get(self.request.name, {})}
+
+  # --------------------------------------------------------------------------
+  # Data, models and checkpoints.
 
   def _training_index(self, example_ids: np.ndarray) -> np.ndarray:
     """What an epoch over `example_ids` walks through: canaries repeated."""
@@ -118,61 +143,36 @@ class Experiment:
     return checkpoints.latest_step(self.workdir, name) == self._steps(
         example_ids)
 
-  def _template(self):
-    g, d = train.create_train_states(self.config, jax.random.key(0))
-    return {'g': g, 'd': d}
-
   def load(self, name: str):
-    restored = checkpoints.load(self.workdir, name, self._template())
+    """The G and D states of checkpoint `name` (e.g. `retrained/<request>`)."""
+    g, d = train.create_train_states(self.config, jax.random.key(0))
+    mode = MAKER_MODE[name.split('/')[0]]
+    restored = checkpoints.load(
+        self.workdir, name, {'g': g, 'd': d},
+        f'run --config.mode={mode} with this workdir (or --config.mode=all)')
     return restored['g'], restored['d']
 
+  def _save(self, name: str, states, step: int) -> None:
+    checkpoints.remove(self.workdir, name)  # A rerun replaces the last one.
+    mngr = checkpoints.manager(self.workdir, name)
+    checkpoints.save(mngr, step, dict(zip('gd', states)))
+    mngr.close()
+
   @functools.cached_property
-  def test_split(self):
+  def test_split(self) -> input_pipeline.Split:
     return input_pipeline.load_split(self.config.data, 'test')
 
-  def train_original(self):
-    example_ids = self._original_examples
-    if self._complete('original', example_ids):
-      logging.info('Reusing the complete checkpoints/original.')
-      return
-    self._pool = None
-    self._timed('train', train.train_gan, self.config, self.workdir,
-                images=self.train_split.images, example_ids=example_ids)
+  @functools.cached_property
+  def original(self):
+    """The original G and D, loaded once: every stage reads the same."""
+    return self.load('original')
 
-  def classifier(self):
-    if checkpoints.exists(self.workdir, classifier.NAME):
-      return classifier.load_or_train(self.config, self.workdir)
-    return self._timed('classifier', classifier.load_or_train, self.config,
-                       self.workdir, self.train_split, self.test_split)
-
-  def unlearn(self):
-    original = self.load('original')
-    c_state = self.classifier()
-    # The test split is data, loaded outside the timing like the training set.
-    precompute_s = self._timed('unlearn', self._unlearn, original, c_state,
-                               self.test_split)
-    self._record_timings({'unlearn_precompute': precompute_s})
-
-  def _unlearn(self, original, c_state, test_split) -> float:
-    """Unlearns the request; returns the precomputation's seconds."""
-    def pool():  # Request-independent: computed once per original model.
-      if self._pool is None:
-        self._pool = unlearn.substitution_pool(self.config, original[0],
-                                               c_state)
-      return self._pool
-    _, record = unlearn.unlearn_request(
-        self.config, self.workdir, self.request, original, c_state,
-        self.train_split.images, self._original_examples, test_split, pool)
-    return record['precompute_s']
-
-  def retrain(self):
-    remain = self._remaining
-    name = f'retrained/{self.request.name}'
-    if self._complete(name, remain):
-      logging.info('Reusing the complete checkpoints/%s.', name)
-      return
-    self._timed('retrain', train.train_gan, self.config, self.workdir,
-                name=name, images=self.train_split.images, example_ids=remain)
+  @functools.cached_property
+  def substitution_pool(self) -> precomputation.SubstitutionPool:
+    """The original's substitution pool: request-independent, so computed
+    once for all the requests this experiment unlearns."""
+    return precomputation.substitution_pool(self.config, self.original[0],
+                                        self.c_state)
 
   def unlearning_record(self) -> Optional[dict]:
     """The last unlearning's `record.json` for this request (steps, stop-rule
@@ -184,6 +184,59 @@ class Experiment:
     with open(path) as f:
       return json.load(f)
 
+  # --------------------------------------------------------------------------
+  # The stages.
+
+  def train_original(self):
+    example_ids = self._original_examples
+    if self._complete('original', example_ids):
+      logging.info('Reusing the complete checkpoints/original.')
+      return
+    if 'original' in self.__dict__:
+      raise RuntimeError('The original changes after it was loaded.')
+    self._timed('train', train.train_gan, self.config, self.workdir,
+                images=self.train_split.images, example_ids=example_ids)
+
+  @functools.cached_property
+  def c_state(self):
+    """`C`, restored from `checkpoints/classifier` or trained there once."""
+    if checkpoints.exists(self.workdir, classifier.NAME):
+      return classifier.load_or_train(self.config, self.workdir)
+    return self._timed('classifier', classifier.load_or_train, self.config,
+                       self.workdir, self.train_split, self.test_split)
+
+  def unlearn(self):
+    original, c_state = self.original, self.c_state
+    # The test split is data, loaded outside the timing like the training set.
+    probe = heldout.probe_images(self.test_split, self.request)
+    record = self._timed('unlearn', self._unlearn, original, c_state, probe)
+    self._record_timings({'unlearn_precompute': record['precompute_s']})
+
+  def _unlearn(self, original, c_state, probe_images) -> dict:
+    """Unlearns the request and saves the result with its record."""
+    name = f'unlearned/{self.request.name}'
+    writer = monitoring.MetricWriter(self.workdir, name)
+    states, record = unlearn.unlearn_request(
+        self.config, self.request, original, c_state,
+        self.train_split.images, self._original_examples, probe_images,
+        lambda: self.substitution_pool, writer)
+    writer.close()
+    self._save(name, states, record['steps'])
+    folder = checkpoints.directory(self.workdir, name)
+    monitoring.write_json(os.path.join(folder, 'request.json'),
+                          self.request.to_json())
+    monitoring.write_json(os.path.join(folder, 'record.json'), record)
+    return record
+
+  def retrain(self):
+    remain = self._remaining
+    name = f'retrained/{self.request.name}'
+    if self._complete(name, remain):
+      logging.info('Reusing the complete checkpoints/%s.', name)
+      return
+    self._timed('retrain', train.train_gan, self.config, self.workdir,
+                name=name, images=self.train_split.images, example_ids=remain)
+
   def finetune(self):
     record = self.unlearning_record()
     if record is None:
@@ -191,49 +244,55 @@ class Experiment:
           f'No unlearning record in checkpoints/unlearned/{self.request.name}'
           '; fine-tuning runs as many steps as the unlearning took. Run '
           '--config.mode=unlearn with this workdir first.')
-    steps = record['steps']
-    states = unlearn.unlearning_optimizer(self.config, self.load('original'))
-    remain = self._remaining
+    # A GAN step updates both models: as many as the unlearning updated
+    # either (the `staged` cascade updates one model per step).
+    steps = max(record['d_updates'], record['g_updates'])
+    states = unlearn.unlearning_optimizer(self.config, self.original)
     finetuned = f'finetuned/{self.request.name}'
     checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,
-                states, self.train_split.images, remain, steps)
+                states, self.train_split.images, self._remaining, steps)
 
   def evaluate(self):
     """Evaluates every model the workdir holds; writes the report."""
-    c_state = self.classifier()
-    evaluations, missing = {}, {}
+    names = self.config.evaluation.evaluators
+    context = evaluators.Context(self.config, self.c_state, self.request,
+                                 self.train_split, self.test_split)
+    models, missing = {}, {}
     for model in report.MODELS:
       name = (model if model == 'original'
               else f'{model}/{self.request.name}')
       if not checkpoints.exists(self.workdir, name):
         missing[model] = (f'no {checkpoints.directory(self.workdir, name)}; '
-                          f'--config.mode={checkpoints.MAKER_MODE[model]} '
-                          'makes it')
+                          f'--config.mode={MAKER_MODE[model]} makes it')
         logging.warning('Not evaluated: %s', missing[model])
         continue
-      evaluations[model] = evaluate.evaluate_model(
-          self.config, *self.load(name), c_state, self.request,
-          self.train_split, self.test_split)
-      logging.info('%s: %s', model, evaluations[model].metrics)
-    if 'original' not in evaluations:
+      models[model] = context.model(model, *self.load(name))
+    if 'original' not in models:
       raise UserError(f'Nothing to evaluate: {missing["original"]}.')
+    metrics = {}
+    for model, view in models.items():
+      metrics[model] = evaluators.evaluate(context, view, names)
+      logging.info('%s: %s', model, metrics[model])
     report.write(self.workdir, report.build(
-        self.config, self.request.to_json(), self._read_timings(),
-        self.training_summary(),
-        self.unlearning_record(), {m: e.metrics for m, e in evaluations.items()}, missing),
-                 evaluations,
-                 self.train_split.images[self.request.forget_ids[:8]])
+        self.config, self.request.to_json(), self.request_timings(),
+        self.training_summary(), self.unlearning_record(), metrics, missing),
+                 models, context, names)
 
 
+# The stages of each `--config.mode`, and the mode that makes each kind of
+# checkpoint (for error messages).
 STAGES = {
-    'train': ('train_original',),
-    'unlearn': ('unlearn',),
-    'retrain': ('retrain',),
-    'finetune': ('finetune',),
-    'evaluate': ('evaluate',),
-    'all': ('train_original', 'unlearn', 'retrain', 'finetune', 'evaluate'),
+    'train': (Experiment.train_original,),
+    'unlearn': (Experiment.unlearn,),
+    'retrain': (Experiment.retrain,),
+    'finetune': (Experiment.finetune,),
+    'evaluate': (Experiment.evaluate,),
+    'all': (Experiment.train_original, Experiment.unlearn, Experiment.retrain,
+            Experiment.finetune, Experiment.evaluate),
 }
+MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
+              'retrained': 'retrain', 'finetuned': 'finetune'}
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
@@ -241,9 +300,12 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
 
   Returns the wall-clock seconds of each stage run (also in timings.json).
   """
+  if config.mode not in STAGES:
+    raise UserError(f'config.mode={config.mode!r}: unknown mode; choose one '
+                    f'of {tuple(STAGES)}.')
   validation.validate_config(config)
   experiment = Experiment(config, workdir)
   for stage in STAGES[config.mode]:
-    getattr(experiment, stage)()
+    stage(experiment)
   logging.info('Timings (s): %s', experiment.timings)
   return experiment.timings

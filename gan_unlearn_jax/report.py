@@ -11,15 +11,14 @@ import os
 from typing import Any, Optional
 
 import jax
-import matplotlib
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from gan_unlearn_jax import evaluate
+from gan_unlearn_jax import metrics as metrics_lib
 from gan_unlearn_jax import monitoring
-
-matplotlib.use('Agg')  # Files only; never a display.
-from matplotlib import pyplot  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax.evaluators import base
+from gan_unlearn_jax.evaluators import membership
 
 MODELS = ('original', 'unlearned', 'retrained', 'finetuned')
 FEATURE_EXTRACTOR = ('penultimate layer of the classifier C '
@@ -130,22 +129,28 @@ def _side_by_side(grids: list[np.ndarray], gap: int = 4) -> np.ndarray:
   return np.concatenate(parts, axis=1)
 
 
-def membership_figure(evaluations: dict[str, evaluate.ModelEvaluation],
+def membership_figure(models: dict[str, base.Model], context: base.Context,
                       path: str) -> None:
   """Histograms of the forget images' and held-out images' scores."""
-  kinds = ('whitebox', 'blackbox')
-  figure, axes = pyplot.subplots(len(kinds), len(evaluations), squeeze=False,
-                                 figsize=(3 * len(evaluations), 5))
-  for column, (model, evaluation) in enumerate(evaluations.items()):
-    for row, kind in enumerate(kinds):  # Rows: white-box, black-box.
-      members, nonmembers = evaluation.membership_scores[kind]
-      auc = evaluation.metrics[f'mia_{kind}_auc']
+  # Here only: importing the package should not start matplotlib.
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use('Agg')  # Files only; never a display.
+  from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
+  attacks = ('whitebox', 'blackbox')
+  figure, axes = pyplot.subplots(len(attacks), len(models), squeeze=False,
+                                 figsize=(3 * len(models), 5))
+  for column, (name, model) in enumerate(models.items()):
+    scores = membership.attack_scores(context, model)
+    for row, attack in enumerate(attacks):  # Rows: white-box, black-box.
+      members, nonmembers = scores[attack]
       ax = axes[row, column]
       bins = np.histogram_bin_edges(np.concatenate([members, nonmembers]), 20)
       ax.hist(nonmembers, bins, alpha=0.6, label='held-out')
       ax.hist(members, bins, alpha=0.6, label='forget')
-      ax.set_title(f'{model}: AUC {auc:.2f}', fontsize=9)
-      ax.set_xlabel('D score' if kind == 'whitebox'
+      ax.set_title(f'{name}: AUC '
+                   f'{metrics_lib.roc_auc(members, nonmembers):.2f}',
+                   fontsize=9)
+      ax.set_xlabel('D score' if attack == 'whitebox'
                     else '- distance to nearest sample', fontsize=8)
       ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel('white-box (LOGAN)', fontsize=8)
@@ -156,22 +161,32 @@ def membership_figure(evaluations: dict[str, evaluate.ModelEvaluation],
   pyplot.close(figure)
 
 
-def write(workdir: str, report: dict[str, Any],
-          evaluations: dict[str, evaluate.ModelEvaluation],
-          forget_images) -> None:
+def _nearest_samples(model: base.Model, images: jax.Array) -> np.ndarray:
+  """The model's sample nearest (L2) to each of `images`."""
+  flat = lambda x: x.reshape(x.shape[0], -1)
+  nearest = jnp.argmin(metrics_lib.squared_distances(
+      flat(images), flat(model.samples)), 1)
+  return np.asarray(model.samples[nearest])
+
+
+def write(workdir: str, report: dict[str, Any], models: dict[str, base.Model],
+          context: base.Context, evaluator_names) -> None:
   """Writes `report.json`, `report.md` and the pictures (process 0 only)."""
   if jax.process_index() != 0:
     return
   monitoring.write_json(os.path.join(workdir, 'report.json'), report)
   with open(os.path.join(workdir, 'report.md'), 'w') as f:
     f.write(markdown(report))
-  ordered = {m: evaluations[m] for m in MODELS if m in evaluations}
+  ordered = {m: models[m] for m in MODELS if m in models}
   monitoring.save_png(
-      _side_by_side([monitoring.image_grid(e.samples)
-                     for e in ordered.values()]),
+      _side_by_side([monitoring.image_grid(m.samples[:64])
+                     for m in ordered.values()]),
       os.path.join(workdir, SAMPLES_PNG))
-  rows = [np.asarray(forget_images[:8])] + [e.nearest for e in ordered.values()]
+  forget_images = context.train_split.images[context.request.forget_ids[:8]]
+  rows = [np.asarray(forget_images)] + [
+      _nearest_samples(m, forget_images) for m in ordered.values()]
   monitoring.save_png(monitoring.image_grid(np.concatenate(rows),
                                            columns=len(rows[0])),
                       os.path.join(workdir, NEAREST_PNG))
-  membership_figure(ordered, os.path.join(workdir, MEMBERSHIP_PNG))
+  if 'membership' in evaluator_names:
+    membership_figure(ordered, context, os.path.join(workdir, MEMBERSHIP_PNG))

@@ -1,10 +1,16 @@
 """Forget requests: which training examples to unlearn, validated up front.
 
-A request is item unlearning (`unlearn.forget_ids`, `unlearn.forget_file`,
-`unlearn.num_random` or `unlearn.forget_canaries`) or class unlearning
-(`unlearn.forget_class`, an index or a class name). `parse_request` refuses a
-bad request with one message naming the field and the value before anything
-runs or is written.
+A request is one string, `config.unlearn.request`:
+
+  random:64       64 random training examples (seed 0; `random:64:3`: seed 3)
+  ids:12,17       these training examples (`ids:[12, 17]` also reads)
+  file:ids.json   the ids in a file: a JSON list, or one integer a line
+  canaries        the marked canaries (`data.canaries`)
+  class:7         every training example of a class (`class:cat`: by name)
+
+Item requests are all but `class`. `parse_request` refuses a bad request
+with one message naming the field and the value before anything runs or is
+written.
 """
 
 import dataclasses
@@ -13,7 +19,6 @@ import json
 import os
 from typing import Any, Optional
 
-import ml_collections
 import numpy as np
 
 from gan_unlearn_jax import input_pipeline
@@ -41,13 +46,17 @@ class ForgetRequest:
                           else None}
 
 
-def _refuse(field: str, value, message: str):
-  raise UserError(f'config.unlearn.{field}={value!r}: {message}')
+FORMS = ('random:N[:SEED]', 'ids:I,J,...', 'file:PATH', 'canaries',
+         'class:C')
 
 
-def _read_ids_file(path: str) -> list:
+def _refuse(spec, message: str):
+  raise UserError(f'config.unlearn.request={spec!r}: {message}')
+
+
+def _read_ids_file(spec: str, path: str) -> list:
   if not os.path.isfile(path):
-    _refuse('forget_file', path, 'no such file.')
+    _refuse(spec, f'no such file {path!r}.')
   with open(path) as f:
     text = f.read()
   try:
@@ -56,98 +65,106 @@ def _read_ids_file(path: str) -> list:
     try:
       ids = [int(line) for line in text.split('\n') if line.strip()]
     except ValueError:
-      _refuse('forget_file', path, 'does not parse: write a JSON list of '
-              'example ids, or one integer id per line.')
+      _refuse(spec, f'{path} does not parse: write a JSON list of example '
+              'ids, or one integer id per line.')
   if not isinstance(ids, list):
-    _refuse('forget_file', path, 'the JSON must be a list of example ids.')
+    _refuse(spec, f'the JSON in {path} must be a list of example ids.')
   return ids
 
 
-def _class_index(value, dataset: str) -> int:
+def _read_ids(text: str) -> list:
+  """`'12,17'` or `'[12, 17]'` -> `[12, 17]`; a token that is not an
+  integer stays a string, for `_item_ids` to refuse."""
+  text = text.strip().strip('[]').strip()
+  ids = []
+  for token in text.split(',') if text else []:
+    try:
+      ids.append(int(token))
+    except ValueError:
+      ids.append(token.strip())
+  return ids
+
+
+def _class_index(spec: str, value: str, dataset: str) -> int:
   names = input_pipeline.class_names(dataset)
-  if isinstance(value, str) and value in names:
+  if value in names:
     return names.index(value)
-  try:
-    index = int(value)
-  except (TypeError, ValueError):
-    index = -1
-  if isinstance(value, (bool, float)) or not 0 <= index < len(names):
-    _refuse('forget_class', value, f'unknown class of {dataset}; give an '
-            f'index 0..{len(names) - 1} or one of {list(names)}.')
+  index = int(value) if value.isdigit() else -1
+  if not 0 <= index < len(names):
+    _refuse(spec, f'unknown class of {dataset}; give an index '
+            f'0..{len(names) - 1} or one of {list(names)}.')
   return index
 
 
-def _item_ids(ids: list, field: str, value, train_ids: np.ndarray,
+def _item_ids(spec: str, ids: list, train_ids: np.ndarray,
               num_examples: int) -> np.ndarray:
   if not ids:
-    _refuse(field, value, 'the forget set is empty.')
+    _refuse(spec, 'the forget set is empty.')
   bad = [i for i in ids if isinstance(i, bool) or not isinstance(
       i, (int, np.integer))]
   if bad:
-    _refuse(field, value, f'ids must be integers; got {bad[:5]}.')
+    _refuse(spec, f'ids must be integers; got {bad[:5]}.')
   ids = np.asarray(ids, np.int64)
   out_of_range = ids[(ids < 0) | (ids >= num_examples)]
   if out_of_range.size:
-    _refuse(field, value, f'ids {out_of_range[:5].tolist()} are out of range '
+    _refuse(spec, f'ids {out_of_range[:5].tolist()} are out of range '
             f'0..{num_examples - 1} of the training split.')
   unique, counts = np.unique(ids, return_counts=True)
   if (counts > 1).any():
-    _refuse(field, value, f'duplicated ids {unique[counts > 1][:5].tolist()}.')
+    _refuse(spec, f'duplicated ids {unique[counts > 1][:5].tolist()}.')
   untrained = np.setdiff1d(ids, train_ids)
   if untrained.size:
-    _refuse(field, value, f'ids {untrained[:5].tolist()} are not in the '
+    _refuse(spec, f'ids {untrained[:5].tolist()} are not in the '
             'training set (see config.data.train_size).')
   if len(ids) >= len(train_ids):
-    _refuse(field, value, 'the forget set is the whole training set; nothing '
+    _refuse(spec, 'the forget set is the whole training set; nothing '
             'would be left to learn from.')
   return np.sort(ids)
 
 
-def parse_request(unlearn: ml_collections.ConfigDict, dataset: str,
-                  train_ids: np.ndarray, train_labels: np.ndarray,
-                  canary_ids: Optional[np.ndarray] = None,
-                  ) -> ForgetRequest:
-  """Builds the request from `config.unlearn`, or raises a `UserError`.
+def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
+                  train_labels: np.ndarray,
+                  canary_ids: Optional[np.ndarray] = None) -> ForgetRequest:
+  """Builds the request `spec` (`config.unlearn.request`), or raises a
+  `UserError`.
 
   Args:
-    unlearn: `config.unlearn`.
+    spec: the request, in one of the `FORMS` (module docstring).
     dataset: `config.data.name`.
     train_ids: the ids the original model was trained on.
     train_labels: labels of the whole training split.
     canary_ids: the planted canaries (`canaries.canary_ids`).
   """
-  given = {field: unlearn.get(field) for field in
-           ('forget_ids', 'forget_file', 'num_random', 'forget_canaries',
-            'forget_class')}
-  given = {k: v for k, v in given.items()
-           if v not in (None, '', (), [], 0, False)}
-  if len(given) != 1:
-    raise UserError(
-        'config.unlearn: set exactly one of forget_ids, forget_file, '
-        f'num_random, forget_canaries or forget_class; got {given or "none"}.')
-  (field, value), = given.items()
-  num_examples = len(train_labels)
-  if field == 'forget_canaries':
+  if not isinstance(spec, str):
+    _refuse(spec, f'give a string of one of the forms {FORMS}.')
+  kind, _, value = spec.partition(':')
+  if kind == 'canaries' and not value:
     if canary_ids is None or not len(canary_ids):
-      _refuse(field, value, 'there are no canaries; set config.data.canaries.')
+      _refuse(spec, 'there are no canaries; set config.data.canaries.')
     return ForgetRequest('item', f'canaries{len(canary_ids)}',
                          np.sort(canary_ids), canaries=True)
-  if field == 'forget_class':
-    index = _class_index(value, dataset)
+  if kind == 'class':
+    index = _class_index(spec, value, dataset)
     ids = train_ids[train_labels[train_ids] == index]
     if not 0 < len(ids) < len(train_ids):
-      _refuse(field, value, 'the class must have some but not all of the '
-              'training examples.')
+      _refuse(spec, 'the class must have some but not all of the training '
+              'examples.')
     name = f'class-{input_pipeline.class_names(dataset)[index]}'
     return ForgetRequest('class', name, ids, index)
-  if field == 'num_random':
-    if not isinstance(value, int) or not 0 < value < len(train_ids):
-      _refuse(field, value, f'must be an integer in 1..{len(train_ids) - 1}.')
-    rng = np.random.default_rng(unlearn.random_seed)
-    ids = np.sort(rng.choice(train_ids, value, replace=False))
-    return ForgetRequest('item', f'random{value}-seed{unlearn.random_seed}',
-                         ids)
-  ids = list(value) if field == 'forget_ids' else _read_ids_file(value)
-  ids = _item_ids(ids, field, value, train_ids, num_examples)
-  digest = hashlib.sha256(ids.tobytes()).hexdigest()[:8]
-  return ForgetRequest('item', f'items{len(ids)}-{digest}', ids)
+  if kind == 'random':
+    count, _, seed = value.partition(':')
+    seed = seed or '0'
+    if not (count.isdigit() and seed.isdigit() and
+            0 < int(count) < len(train_ids)):
+      _refuse(spec, f'give random:N or random:N:SEED with N in '
+              f'1..{len(train_ids) - 1} and SEED a non-negative integer.')
+    rng = np.random.default_rng(int(seed))
+    ids = np.sort(rng.choice(train_ids, int(count), replace=False))
+    return ForgetRequest('item', f'random{int(count)}-seed{int(seed)}', ids)
+  if kind in ('ids', 'file') and value:
+    ids = (_read_ids(value) if kind == 'ids'
+           else _read_ids_file(spec, value))
+    ids = _item_ids(spec, ids, train_ids, len(train_labels))
+    digest = hashlib.sha256(ids.tobytes()).hexdigest()[:8]
+    return ForgetRequest('item', f'items{len(ids)}-{digest}', ids)
+  _refuse(spec, f'unknown request; give one of the forms {FORMS}.')

@@ -1,14 +1,13 @@
 """GAN training: train states, the pure GAN step, and the pmapped training loop.
 
-The building blocks `discriminator_update` and `generator_update` are shared
-with the cascaded unlearning step (`unlearn.py`): each takes a list of batches
+The building blocks `discriminator_update` and `gan_update` are shared with
+the cascaded unlearning step (`unlearn.py`): each takes a list of batches
 and applies the model to every batch in a separate call, so that BatchNorm
 statistics never mix real and generated images (when they mix, D separates the
 two by batch statistics alone and training collapses).
 """
 
 import functools
-import time
 from typing import Any, Callable, Optional, Sequence
 
 from absl import logging
@@ -25,8 +24,9 @@ from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import models
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import parallel
+from gan_unlearn_jax import rngs
 
-AXIS = 'batch'  # pmap axis name of the data-parallel loops.
 Metrics = dict[str, jax.Array]
 
 
@@ -82,6 +82,22 @@ def create_train_states(config: ml_collections.ConfigDict,
   return create(generator, g_rng, z), create(discriminator, d_rng, x)
 
 
+def with_optimizer(states: Sequence[TrainState],
+                   learning_rates: Sequence[Optional[float]], beta1: float,
+                   beta2: float, fresh_moments: bool) -> tuple[TrainState, ...]:
+  """`states` continued with Adam at `learning_rates` (None: as they are).
+
+  `fresh_moments` restarts Adam's moments; otherwise they carry over, as
+  Adam's state does not depend on its step size.
+  """
+  if fresh_moments:
+    states = [state.replace(opt_state=state.tx.init(state.params))
+              for state in states]
+  return tuple(state if rate is None else state.replace(
+      tx=adam(rate, beta1, beta2)) for state, rate in zip(states,
+                                                          learning_rates))
+
+
 def bce(logits: jax.Array, targets) -> jax.Array:
   """Mean sigmoid cross-entropy with (soft) targets in [0, 1]."""
   targets = jnp.broadcast_to(jnp.asarray(targets, logits.dtype), logits.shape)
@@ -104,10 +120,6 @@ def apply_eval(state: TrainState, inputs: jax.Array) -> jax.Array:
                          'batch_stats': state.batch_stats}, inputs, train=False)
 
 
-def _mean_over_devices(tree, axis_name: Optional[str]):
-  return tree if axis_name is None else jax.lax.pmean(tree, axis_name)
-
-
 def discriminator_update(
     d_state: TrainState, batches: Sequence[tuple[jax.Array, Any]],
     axis_name: Optional[str]) -> tuple[TrainState, list[jax.Array]]:
@@ -124,7 +136,7 @@ def discriminator_update(
     return loss, (stats, all_logits)
 
   grads, (stats, all_logits) = jax.grad(loss_fn, has_aux=True)(d_state.params)
-  grads = _mean_over_devices(grads, axis_name)
+  grads = parallel.mean_over_devices(grads, axis_name)
   return d_state.apply_gradients(grads=grads, batch_stats=stats), all_logits
 
 
@@ -178,7 +190,8 @@ def gan_update(
   if update_g:
     (grads,) = backprop(image_grads)
     g_state = g_state.apply_gradients(
-        grads=_mean_over_devices(grads, axis_name), batch_stats=g_stats)
+        grads=parallel.mean_over_devices(grads, axis_name),
+        batch_stats=g_stats)
   return g_state, d_state, {'real_logits': logits[:-1],
                             'fake_logits': logits[-1], 'g_loss': g_loss}
 
@@ -186,21 +199,6 @@ def gan_update(
 def latent_size(g_state: TrainState) -> int:
   """The generator's latent dimension, read off its first layer."""
   return g_state.params['Dense_0']['kernel'].shape[0]
-
-
-def sample_latents(rng: jax.Array, local_batch: int, latent_dim: int,
-                   axis_name: Optional[str]) -> jax.Array:
-  """This device's share of a global batch of N(0, I) latents.
-
-  The global batch is drawn from `rng` and sliced by device, so a pmapped run
-  sees exactly the latents of a one-device run with the same global batch.
-  """
-  if axis_name is None:
-    return jax.random.normal(rng, (local_batch, latent_dim))
-  devices = jax.lax.psum(1, axis_name)
-  z = jax.random.normal(rng, (devices * local_batch, latent_dim))
-  return jax.lax.dynamic_slice_in_dim(
-      z, jax.lax.axis_index(axis_name) * local_batch, local_batch)
 
 
 def train_step(g_state: TrainState, d_state: TrainState,
@@ -221,7 +219,8 @@ def train_step(g_state: TrainState, d_state: TrainState,
     D), `d_real` and `d_fake` (mean sigmoid scores) and `d_accuracy`.
   """
   real = batch['real']
-  z = sample_latents(rng, real.shape[0], latent_size(g_state), axis_name)
+  z = parallel.sample_latents(rng, real.shape[0], latent_size(g_state),
+                              axis_name)
   g_state, d_state, out = gan_update(g_state, d_state, [(real, 1.0)], [z],
                                      axis_name)
   (real_logits,), fake_logits = out['real_logits'], out['fake_logits']
@@ -232,24 +231,11 @@ def train_step(g_state: TrainState, d_state: TrainState,
       'd_fake': jax.nn.sigmoid(fake_logits).mean(),
       'd_accuracy': 0.5 * ((real_logits > 0).mean() + (fake_logits < 0).mean()),
   }
-  return g_state, d_state, _mean_over_devices(metrics, axis_name)
+  return g_state, d_state, parallel.mean_over_devices(metrics, axis_name)
 
 
 # ----------------------------------------------------------------------------
 # The data-parallel loop.
-
-
-_pmap_identity = jax.pmap(lambda tree: tree, axis_name=AXIS)
-
-
-def replicate(tree):
-  """Copies `tree` to every local device, with a leading device axis.
-
-  The copy has the layout of a pmapped function's own outputs, so the first
-  call of a pmapped step does not compile a second time on the second call
-  (flax's `replicate` alone gives a layout that pmap reshards and recompiles).
-  """
-  return _pmap_identity(jax_utils.replicate(tree))
 
 
 def epoch_batches(data_rng: jax.Array, epoch: jax.Array, example_ids: jax.Array,
@@ -259,13 +245,6 @@ def epoch_batches(data_rng: jax.Array, epoch: jax.Array, example_ids: jax.Array,
                                  example_ids.shape[0])
   steps = example_ids.shape[0] // global_batch
   return example_ids[order[:steps * global_batch]].reshape(steps, global_batch)
-
-
-def local_rows(rows: jax.Array, axis_name: str) -> jax.Array:
-  """This device's columns of `rows [..., global_batch]`."""
-  local = rows.shape[-1] // jax.lax.psum(1, axis_name)
-  return jax.lax.dynamic_slice_in_dim(
-      rows, jax.lax.axis_index(axis_name) * local, local, axis=-1)
 
 
 _p_epoch_batches = jax.pmap(epoch_batches, static_broadcasted_argnums=3)
@@ -280,11 +259,13 @@ def make_pmapped_train_step(steps_per_epoch: int):
   and the step's row is taken from the state's step counter.
   """
   def step(g_state, d_state, images, epoch_ids, rng):
-    ids = local_rows(epoch_ids[d_state.step % steps_per_epoch], AXIS)
+    ids = parallel.local_rows(epoch_ids[d_state.step % steps_per_epoch],
+                              parallel.AXIS)
     return train_step(g_state, d_state, {'real': images[ids]},
-                      jax.random.fold_in(rng, d_state.step), axis_name=AXIS)
+                      jax.random.fold_in(rng, d_state.step),
+                      axis_name=parallel.AXIS)
 
-  return jax.pmap(step, axis_name=AXIS, donate_argnums=(0, 1))
+  return jax.pmap(step, axis_name=parallel.AXIS, donate_argnums=(0, 1))
 
 
 def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
@@ -308,14 +289,15 @@ def fit(config: ml_collections.ConfigDict, workdir: str, name: str,
     logging.info('%s: resuming from step %d.', name, int(states[1].step))
   end = start + num_steps
 
-  data_rng, step_rng, sample_rng = jax.random.split(
-      jax.random.key(config.seed), 3)
+  data_rng, step_rng, sample_rng = (
+      rngs.key(config.seed, stream)
+      for stream in ('data_order', 'gan_latents', 'sample_grid'))
   p_step = make_pmapped_train_step(steps_per_epoch)
 
-  g_state, d_state = replicate(states)
-  images, ids, step_rng = replicate(
+  g_state, d_state = parallel.replicate(states)
+  images, ids, step_rng = parallel.replicate(
       (images, jnp.asarray(example_ids, jnp.int32), step_rng))
-  data_rngs = replicate(data_rng)
+  data_rngs = parallel.replicate(data_rng)
   fixed_latents = jax.random.normal(sample_rng, (64, config.model.latent_dim))
 
   writer = monitoring.MetricWriter(workdir, name)
@@ -362,6 +344,6 @@ def train_gan(config: ml_collections.ConfigDict, workdir: str, *,
     images = input_pipeline.load_split(config.data, 'train').images
   if example_ids is None:
     example_ids = input_pipeline.train_subset(config.data, images.shape[0])
-  states = create_train_states(config, jax.random.key(config.seed))
+  states = create_train_states(config, rngs.key(config.seed, 'init'))
   steps = config.train.epochs * (len(example_ids) // config.train.batch_size)
   return fit(config, workdir, name, states, images, example_ids, steps)

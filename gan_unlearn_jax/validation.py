@@ -7,7 +7,6 @@ from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax.errors import UserError
 
 FAKE_LABEL_MODES = ('generated', 'substitute', 'heldout', 'zero')
-MODES = ('train', 'unlearn', 'retrain', 'finetune', 'evaluate', 'all')
 
 
 def validate_config(config: ml_collections.ConfigDict) -> None:
@@ -19,7 +18,6 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
 
   need(config.data.name in input_pipeline.DATASETS, 'data.name',
        f'unknown dataset; choose one of {sorted(input_pipeline.DATASETS)}.')
-  need(config.mode in MODES, 'mode', f'unknown mode; choose one of {MODES}.')
   for field in ('train.batch_size', 'train.epochs', 'model.latent_dim',
                 'model.g_width', 'model.d_width', 'train.log_every',
                 'train.checkpoint_every', 'data.canary_repeats'):
@@ -47,9 +45,6 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value >= 0, field,
          'must be a non-negative integer.')
-  need(not config.unlearn.forget_canaries or config.data.canaries,
-       'unlearn.forget_canaries', 'there are no canaries to forget; set '
-       'config.data.canaries to how many to plant.')
   for field in ('unlearn.class_rate_stop', 'unlearn.canary_rate_stop'):
     need(0 <= config_value(config, field) <= 1, field,
          'must be a share in [0, 1].')

@@ -20,12 +20,7 @@ import jax  # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from configs import test as test_config  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import classifier  # pylint: disable=g-import-not-at-top,wrong-import-position
 from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import input_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import requests  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import train  # pylint: disable=g-import-not-at-top,wrong-import-position
-from gan_unlearn_jax import unlearn  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def main(workdir: str, devices: str, process_id: str = '0',
@@ -39,7 +34,7 @@ def main(workdir: str, devices: str, process_id: str = '0',
   config.process_id = int(process_id)
   config.data.train_size = 256  # 8 steps of batch 32.
   config.train.epochs = 1
-  config.unlearn.num_random = 16
+  config.unlearn.request = 'random:16'
   config.unlearn.batch_size = 8
   config.unlearn.epochs = 3
   config.unlearn.stop = 'epochs'
@@ -49,19 +44,12 @@ def main(workdir: str, devices: str, process_id: str = '0',
   experiment.initialize_jax(config)
   assert jax.device_count() == int(devices) * int(processes)
 
-  images, labels = input_pipeline.load_numpy(config.data, 'train')
-  images = jax.numpy.asarray(input_pipeline.to_images(images))
-  train_ids = input_pipeline.train_subset(config.data, len(labels))
-  original = train.train_gan(config, workdir, images=images,
-                             example_ids=train_ids)
-  request = requests.parse_request(config.unlearn, 'mnist', train_ids, labels)
-  test_split = input_pipeline.load_split(config.data, 'test')
   config.classifier.train_size = 2048  # A quick C.
-  c_state = classifier.load_or_train(config, workdir, test_split=test_split)
-  unlearned, _ = unlearn.unlearn_request(config, workdir, request, original,
-                                         c_state, images, train_ids,
-                                         test_split)
-  leaves = jax.tree.leaves(jax.device_get((original, unlearned)))
+  exp = experiment.Experiment(config, workdir)
+  exp.train_original()
+  exp.unlearn()
+  unlearned = exp.load(f'unlearned/{exp.request.name}')
+  leaves = jax.tree.leaves(jax.device_get((exp.original, unlearned)))
   np.savez(os.path.join(workdir, f'params_{process_id}.npz'),
            *[np.asarray(x) for x in leaves if np.ndim(x) > 0])
 

@@ -6,7 +6,6 @@ import pytest
 from gan_unlearn_jax import canaries
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import input_pipeline
-from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
 
 
@@ -38,7 +37,7 @@ def test_training_index_repeats_canaries_unless_forgotten():
 
 def test_canary_request_forgets_the_marked_examples(test_config, tmp_path):
   test_config.data.canaries, test_config.data.canary_repeats = 16, 4
-  test_config.unlearn.num_random, test_config.unlearn.forget_canaries = 0, True
+  test_config.unlearn.request = 'canaries'
   test_config.mode = 'unlearn'
   exp = experiment.Experiment(test_config, str(tmp_path))
   request = exp.request
@@ -62,7 +61,9 @@ def test_more_canaries_than_training_images_are_refused(test_config,
   assert not list(tmp_path.iterdir())
 
 
-def test_forgetting_canaries_without_canaries_is_refused(test_config):
-  test_config.unlearn.num_random, test_config.unlearn.forget_canaries = 0, True
-  with pytest.raises(UserError, match='config.unlearn.forget_canaries'):
-    validation.validate_config(test_config)
+def test_forgetting_canaries_without_canaries_is_refused(test_config,
+                                                        tmp_path):
+  test_config.unlearn.request = 'canaries'
+  with pytest.raises(UserError, match="config.unlearn.request='canaries'"):
+    experiment.Experiment(test_config, str(tmp_path))
+  assert not list(tmp_path.iterdir())

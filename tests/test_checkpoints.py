@@ -53,12 +53,13 @@ def test_killed_run_resumes_to_the_same_parameters(small_config, tmp_path,
   assert 'original_epoch002.png' in samples
 
 
-def test_missing_or_corrupt_checkpoint_names_path_and_mode(small_config,
+def test_missing_or_corrupt_checkpoint_names_path_and_remedy(small_config,
                                                            tmp_path):
   template = dict(zip('gd', train.create_train_states(small_config,
                                                       jax.random.key(0))))
+  remedy = 'run --config.mode=train'
   with pytest.raises(errors.UserError, match='--config.mode=train') as info:
-    checkpoints.load(str(tmp_path), 'original', template)
+    checkpoints.load(str(tmp_path), 'original', template, remedy)
   assert os.path.join(str(tmp_path), 'checkpoints', 'original') in str(
       info.value)
   mngr = checkpoints.manager(str(tmp_path), 'original')
@@ -68,5 +69,6 @@ def test_missing_or_corrupt_checkpoint_names_path_and_mode(small_config,
       if name.startswith('manifest') or name.startswith('_METADATA'):
         with open(os.path.join(root, name), 'wb') as f:
           f.write(b'garbage')
-  with pytest.raises(errors.UserError, match='does not restore'):
-    checkpoints.load(str(tmp_path), 'original', template)
+  with pytest.raises(errors.UserError,
+                     match='does not restore.*Delete it, then run --config'):
+    checkpoints.load(str(tmp_path), 'original', template, remedy)

@@ -21,6 +21,6 @@ def test_config_validates_and_parses_its_request(name):
   _, labels = input_pipeline.load_numpy(config.data, 'train')
   train_ids = input_pipeline.train_subset(config.data, len(labels))
   request = requests.parse_request(
-      config.unlearn, config.data.name, train_ids, labels,
+      config.unlearn.request, config.data.name, train_ids, labels,
       canaries.canary_ids(config.data, train_ids))
   assert 0 < len(request.forget_ids) < len(train_ids)

@@ -62,4 +62,4 @@ def test_two_processes_train_and_unlearn_to_identical_parameters(
   checkpoints = tmp_path / 'checkpoints'
   assert os.listdir(checkpoints / 'original') == ['8']  # 256 / 32 steps.
   assert sorted(os.listdir(checkpoints / 'unlearned' / 'random16-seed0')) == [
-      '6', 'precomputed.json', 'record.json', 'request.json']  # 3 x 16 / 8.
+      '6', 'record.json', 'request.json']  # 3 x 16 / 8.

@@ -1,8 +1,10 @@
 import json
+import re
 
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import requests
 from gan_unlearn_jax.errors import UserError
@@ -11,60 +13,69 @@ LABELS = np.arange(100) % 10
 TRAIN_IDS = np.arange(100)
 
 
-def parse(**fields):
-  from configs import test  # pylint: disable=g-import-not-at-top
-  unlearn = test.get_config().unlearn
-  unlearn.num_random = 0
-  for key, value in fields.items():
-    unlearn[key] = value
-  return requests.parse_request(unlearn, 'mnist', TRAIN_IDS, LABELS)
+def parse(spec, train_ids=TRAIN_IDS, canary_ids=None):
+  return requests.parse_request(spec, 'mnist', train_ids, LABELS, canary_ids)
 
 
 def test_item_requests():
-  request = parse(forget_ids=(17, 3))
+  request = parse('ids:17,3')
   assert request.kind == 'item' and request.forget_ids.tolist() == [3, 17]
-  assert request.name == parse(forget_ids=[3, 17]).name
-  random = parse(num_random=10)
+  assert request.name == parse('ids:[3, 17]').name
+  random = parse('random:10')
   assert len(random.forget_ids) == 10 and random.name == 'random10-seed0'
   np.testing.assert_array_equal(random.forget_ids,
-                                parse(num_random=10).forget_ids)
+                                parse('random:10:0').forget_ids)
+  other = parse('random:10:1')
+  assert other.name == 'random10-seed1'
+  assert not np.array_equal(other.forget_ids, random.forget_ids)
 
 
 def test_class_request_by_index_or_name():
-  by_index = parse(forget_class=7)
-  by_name = parse(forget_class='7')
+  by_index = parse('class:7')
   assert by_index.kind == 'class' and by_index.forget_class == 7
   np.testing.assert_array_equal(by_index.forget_ids, np.arange(7, 100, 10))
-  np.testing.assert_array_equal(by_name.forget_ids, by_index.forget_ids)
+  cats = requests.parse_request('class:cat', 'cifar10', TRAIN_IDS, LABELS)
+  assert cats.forget_class == 3 and cats.name == 'class-cat'
+
+
+def test_canary_request():
+  request = parse('canaries', canary_ids=np.array([9, 4]))
+  assert request.canaries and request.forget_ids.tolist() == [4, 9]
+  assert request.name == 'canaries2'
 
 
 def test_forget_file_json_and_lines(tmp_path):
   json_file, text_file = tmp_path / 'ids.json', tmp_path / 'ids.txt'
   json_file.write_text(json.dumps([5, 6]))
   text_file.write_text('5\n6\n')
-  assert parse(forget_file=str(json_file)).forget_ids.tolist() == [5, 6]
-  assert parse(forget_file=str(text_file)).forget_ids.tolist() == [5, 6]
+  assert parse(f'file:{json_file}').forget_ids.tolist() == [5, 6]
+  assert parse(f'file:{text_file}').forget_ids.tolist() == [5, 6]
 
 
-@pytest.mark.parametrize('fields, message', [
-    ({'forget_ids': (3, 100)}, 'out of range'),
-    ({'forget_ids': (-1,)}, 'out of range'),
-    ({'forget_ids': (3, 3)}, 'duplicated'),
-    ({'forget_ids': (3, 'x')}, 'must be integers'),
-    ({'forget_ids': (1.5,)}, 'must be integers'),
-    ({'forget_ids': tuple(range(100))}, 'whole training set'),
-    ({'forget_class': 10}, 'unknown class'),
-    ({'forget_class': 'cat'}, 'unknown class'),
-    ({'num_random': 100}, 'must be an integer'),
-    ({}, 'set exactly one'),
-    ({'forget_ids': (3,), 'forget_class': 2}, 'set exactly one'),
+@pytest.mark.parametrize('spec, message', [
+    ('ids:3,100', 'out of range'),
+    ('ids:-1', 'out of range'),
+    ('ids:3,3', 'duplicated'),
+    ('ids:3,x', 'must be integers'),
+    ('ids:1.5', 'must be integers'),
+    ('ids:[]', 'empty'),
+    (f'ids:{",".join(map(str, range(100)))}', 'whole training set'),
+    ('class:10', 'unknown class'),
+    ('class:cat', 'unknown class'),
+    ('class:', 'unknown class'),
+    ('random:100', 'random:N'),
+    ('random:ten', 'random:N'),
+    ('random:5:-1', 'random:N'),
+    ('canaries', 'no canaries'),
+    ('canaries:3', 'unknown request'),
+    ('7', 'unknown request'),
+    ('', 'unknown request'),
+    (7, 'give a string'),
 ])
-def test_bad_requests_are_refused(fields, message):
+def test_bad_requests_are_refused_naming_field_and_value(spec, message):
   with pytest.raises(UserError, match=message) as info:
-    parse(**fields)
-  if fields:
-    assert f'config.unlearn.{next(iter(fields))}=' in str(info.value) or (
-        'set exactly one' in message)
+    parse(spec)
+  assert str(info.value).startswith(f'config.unlearn.request={spec!r}: ')
 
 
 @pytest.mark.parametrize('content, message', [
@@ -76,21 +87,37 @@ def test_bad_forget_files_are_refused(tmp_path, content, message):
   if content is not None:
     path.write_text(content)
   with pytest.raises(UserError, match=message):
-    parse(forget_file=str(path))
+    parse(f'file:{path}')
 
 
 def test_ids_outside_the_training_subset_are_refused():
-  from configs import test  # pylint: disable=g-import-not-at-top
-  unlearn = test.get_config().unlearn
-  unlearn.num_random, unlearn.forget_ids = 0, (50,)
   with pytest.raises(UserError, match='not in the training set'):
-    requests.parse_request(unlearn, 'mnist', np.arange(10), LABELS)
+    parse('ids:50', train_ids=np.arange(10))
+
+
+def test_readme_request_examples_parse_as_written(test_config):
+  """Every `--config.unlearn.request=...` of the README's request table is
+  a request of `configs/test.py` (ids from its training subset)."""
+  readme = (ROOT / 'README.md').read_text()
+  section = readme.split('### Forget requests', 1)[1].split('\n## ', 1)[0]
+  specs = re.findall(r'`--config\.unlearn\.request=([^`]+)`', section)
+  assert {spec.split(':')[0] for spec in specs} == {
+      'random', 'ids', 'file', 'canaries', 'class'}
+  test_config.data.canaries = 4
+  exp = experiment.Experiment(test_config, '/nonexistent')
+  labels = np.asarray(exp.train_split.labels)
+  for spec in specs:
+    spec = spec.strip("'")
+    if spec.startswith('file:'):
+      continue  # A file of the user's.
+    request = requests.parse_request(spec, 'mnist', exp.train_ids, labels,
+                                     exp.canary_ids)
+    assert 0 < len(request.forget_ids) < len(exp.train_ids), spec
 
 
 def test_bad_request_writes_nothing(test_config, tmp_path):
   test_config.mode = 'all'
-  test_config.unlearn.num_random = 0
-  test_config.unlearn.forget_ids = (60000,)
+  test_config.unlearn.request = 'ids:60000'
   with pytest.raises(UserError, match='out of range'):
     experiment.run(test_config, str(tmp_path / 'run'))
   assert not (tmp_path / 'run').exists()
@@ -100,3 +127,14 @@ def test_missing_original_names_the_mode(test_config, tmp_path):
   test_config.mode = 'unlearn'
   with pytest.raises(UserError, match='--config.mode=train'):
     experiment.run(test_config, str(tmp_path))
+
+
+def test_unknown_mode_and_evaluator_are_refused(test_config, tmp_path):
+  test_config.mode = 'bogus'
+  with pytest.raises(UserError, match="config.mode='bogus'"):
+    experiment.run(test_config, str(tmp_path / 'a'))
+  test_config.mode = 'all'
+  test_config.evaluation.evaluators = ('membership', 'fid')
+  with pytest.raises(UserError, match="unknown evaluator 'fid'"):
+    experiment.run(test_config, str(tmp_path / 'b'))
+  assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()

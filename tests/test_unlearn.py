@@ -1,6 +1,7 @@
 """Cascaded unlearning on real MNIST with a tiny GAN trained once per module."""
 
 import functools
+import json
 import os
 
 import chex
@@ -15,9 +16,12 @@ from gan_unlearn_jax import cascaded_unlearning_step
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import create_train_states
-from gan_unlearn_jax import evaluate
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import heldout
+from gan_unlearn_jax import metrics
+from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import requests
+from gan_unlearn_jax import sampling
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
 
@@ -31,33 +35,30 @@ def trained(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('trained'))
   exp = experiment.Experiment(config, workdir)
   exp.train_original()
-  return config, workdir, exp, exp.load('original'), exp.classifier()
+  return config, workdir, exp, exp.load('original'), exp.c_state
 
 
-def _request(config, exp, **fields):
-  unlearn_config = config.unlearn.copy_and_resolve_references()
-  unlearn_config.num_random = 0
-  for key, value in fields.items():
-    unlearn_config[key] = value
-  return requests.parse_request(unlearn_config, 'mnist', exp.train_ids,
+def _request(exp, spec):
+  return requests.parse_request(spec, 'mnist', exp.train_ids,
                                 np.asarray(exp.train_split.labels))
 
 
 def _run(trained, request, original=None, **unlearn_fields):
-  config, workdir, exp, trained_original, c_state = trained
+  config, _, exp, trained_original, c_state = trained
   original = original or trained_original
   config = config.copy_and_resolve_references()
   for key, value in unlearn_fields.items():
     config.unlearn[key] = value
-  return unlearn.unlearn_request(config, workdir, request, original, c_state,
-                         exp.train_split.images, exp.train_ids, exp.test_split)
+  return unlearn.unlearn_request(
+      config, request, original, c_state, exp.train_split.images,
+      exp.train_ids, heldout.probe_images(exp.test_split, request))
 
 
 def _class_shares(g_state, c_state, n=1024):
   """Share of `n` generated samples that `C` assigns to each class, `[10]`."""
   z = jax.random.normal(jax.random.key(99), (n, train.latent_size(g_state)))
   classes = jnp.argmax(classifier.predict_logits(
-      c_state, unlearn.generate(g_state, z)), -1)
+      c_state, sampling.generate(g_state, z)), -1)
   return np.bincount(np.asarray(classes), minlength=10) / n
 
 
@@ -68,8 +69,8 @@ def test_item_unlearning_moves_forget_scores_to_the_fake_label(trained):
   labels = np.asarray(exp.train_split.labels)[exp.train_ids]
   sevens = exp.train_ids[labels == 7][:32]
   others = exp.train_ids[labels != 7][:512]
-  request = _request(config, exp, forget_ids=tuple(sevens.tolist()))
-  scores = lambda d, ids: float(unlearn.discriminator_scores(
+  request = _request(exp, f"ids:{','.join(map(str, sevens))}")
+  scores = lambda d, ids: float(sampling.discriminator_scores(
       d, exp.train_split.images[ids]).mean())
   before = scores(original[1], sevens)
   (_, d_state), record = _run(trained, request, fake_label='zero',
@@ -87,7 +88,7 @@ def test_class_unlearning_lowers_the_forgotten_class_rate(trained):
   # The tiny GAN draws one digit about half the time and some never; forget
   # the most drawn of the others (measured: 7, drawn 18% of the time).
   forget_class = int(np.argmax(np.where(shares < 0.5, shares, 0)))
-  request = _request(config, exp, forget_class=forget_class)
+  request = _request(exp, f'class:{forget_class}')
   (g_state, _), _ = _run(trained, request, fake_label='generated',
                          stop='epochs', epochs=3)
   after = _class_shares(g_state, c_state)[forget_class]
@@ -97,7 +98,7 @@ def test_class_unlearning_lowers_the_forgotten_class_rate(trained):
 
 def test_staged_cascade_runs_all_d_steps_then_all_g_steps(trained):
   config, _, exp, original, _ = trained
-  request = _request(config, exp, num_random=32)  # 2 steps a pass.
+  request = _request(exp, 'random:32')  # 2 steps a pass.
   (g_state, d_state), record = _run(trained, request, cascade='staged',
                                     stop='epochs', epochs=1)
   assert record['steps'] == 4  # 2 D-only calls, then 2 G-only calls.
@@ -109,10 +110,10 @@ def test_class_substitution_latents_generate_the_class(trained):
   config, _, exp, (g_state, d_state), c_state = trained
   # The class the tiny GAN draws most often, so that the pool holds some.
   forget_class = int(np.argmax(_class_shares(g_state, c_state)))
-  request = _request(config, exp, forget_class=forget_class)
-  pre = unlearn.precompute(config, request, g_state, d_state, c_state,
+  request = _request(exp, f'class:{forget_class}')
+  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
                            exp.train_split.images, exp.train_ids,
-                           unlearn.probe_images(exp.test_split, request))
+                           heldout.probe_images(exp.test_split, request))
   assert pre.sub_latents.shape == (config.substitution.num_class_latents,
                                    config.model.latent_dim)
   assert _class_rate_of(pre.sub_latents, g_state, c_state,
@@ -129,21 +130,21 @@ def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
   forget_class = int(np.argmax(_class_shares(g_state, c_state)))
   config = config.copy_and_resolve_references()
   config.substitution.num_anchor_latents = 48
-  request = _request(config, exp, forget_class=forget_class)
-  pre = unlearn.precompute(config, request, g_state, d_state, c_state,
+  request = _request(exp, f'class:{forget_class}')
+  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
                            exp.train_split.images, exp.train_ids,
-                           unlearn.probe_images(exp.test_split, request))
+                           heldout.probe_images(exp.test_split, request))
   count = config.substitution.num_class_latents
   assert pre.sub_latents.shape[0] == pre.sub_targets.shape[0] == count + 48
   anchors = pre.sub_latents[count:]
   np.testing.assert_allclose(pre.sub_targets[count:],
-                             unlearn.generate(g_state, anchors), atol=1e-5)
+                             sampling.generate(g_state, anchors), atol=1e-5)
   assert _class_rate_of(anchors, g_state, c_state, forget_class) == 0.0
 
 
 def _class_rate_of(latents, g_state, c_state, forget_class):
   classes = jnp.argmax(classifier.predict_logits(
-      c_state, unlearn.generate(g_state, latents)), -1)
+      c_state, sampling.generate(g_state, latents)), -1)
   return float(jnp.mean(classes == forget_class))
 
 
@@ -152,22 +153,22 @@ def test_fake_label_modes_follow_their_definitions(trained):
   heldout = exp.test_split.images[:96]
   sub_latents = jax.random.normal(jax.random.key(1), (4, 16))
   rng = jax.random.key(2)
-  targets = {mode: unlearn.fake_label_targets(
+  targets = {mode: precomputation.fake_label_targets(
       mode, 6, g_state, d_state, sub_latents, heldout, 256, 32, rng)
-             for mode in unlearn.FAKE_LABEL_MODES}
+             for mode in precomputation.FAKE_LABEL_MODES}
 
   def scores(images):  # D0 in training mode, batches of 32, as in the step.
     return jnp.concatenate([jax.nn.sigmoid(train.apply_train(
         d_state, d_state.params, d_state.batch_stats, images[i:i + 32],
         None)[0]) for i in range(0, images.shape[0], 32)])
 
-  generated = unlearn.generate(g_state, jax.random.normal(rng, (256, 16)))
+  generated = sampling.generate(g_state, jax.random.normal(rng, (256, 16)))
   np.testing.assert_allclose(targets['generated'], scores(generated).mean(),
                              rtol=1e-5)
   np.testing.assert_allclose(targets['heldout'], scores(heldout).mean(),
                              rtol=1e-5)
   np.testing.assert_array_equal(targets['zero'], np.zeros(6))
-  substitute = scores(unlearn.generate(g_state, sub_latents))
+  substitute = scores(sampling.generate(g_state, sub_latents))
   np.testing.assert_allclose(targets['substitute'],
                              substitute[np.arange(6) % 4], rtol=1e-5)
   # D0 scores generated images below real held-out ones.
@@ -175,9 +176,9 @@ def test_fake_label_modes_follow_their_definitions(trained):
 
 
 def test_second_request_of_the_same_shape_does_not_recompile(trained):
-  config, workdir, exp, _, _ = trained
-  first = _request(config, exp, num_random=32, random_seed=1)
-  second = _request(config, exp, num_random=32, random_seed=2)
+  _, _, exp, _, _ = trained
+  first = _request(exp, 'random:32:1')
+  second = _request(exp, 'random:32:2')
   assert first.name != second.name
   _run(trained, first, stop='epochs', epochs=1)
   # Restored afresh, as each run of the command line does: the states must
@@ -194,13 +195,11 @@ def test_second_request_of_the_same_shape_does_not_recompile(trained):
   finally:
     jax.monitoring.unregister_event_duration_listener(listener)
   assert not compiles
-  assert os.path.isdir(checkpoints.directory(workdir,
-                                             f'unlearned/{second.name}'))
 
 
 def test_request_the_original_cannot_tell_apart_takes_no_step(trained):
   config, workdir, exp, original, c_state = trained
-  request = _request(config, exp, num_random=32, random_seed=6)
+  request = _request(exp, 'random:32:6')
   def pool():
     raise AssertionError('the pool is computed only for a step')
   # A margin of 10 standard errors (0.53 for 32 against 512 images): any
@@ -208,21 +207,22 @@ def test_request_the_original_cannot_tell_apart_takes_no_step(trained):
   config = config.copy_and_resolve_references()
   config.unlearn.tolerance, config.unlearn.tolerance_se = 0.0, 10.0
   (g_state, _), record = unlearn.unlearn_request(
-      config, workdir, request, original, c_state, exp.train_split.images,
-      exp.train_ids, exp.test_split, pool)
+      config, request, original, c_state, exp.train_split.images,
+      exp.train_ids, heldout.probe_images(exp.test_split, request), pool)
   assert record['steps'] == 0 and record['stopped_early']
   assert record['forget_auc_limit'] == pytest.approx(
-      0.5 + 10 * evaluate.auc_null_se(32, config.unlearn.check_size))
-  assert record['precompute_s'] == 0
+      0.5 + 10 * metrics.auc_null_se(32, config.unlearn.check_size))
+  assert record['precompute_s'] == 0 and record['precomputed'] is None
   chex.assert_trees_all_equal(g_state.params, original[0].params)
-  folder = checkpoints.directory(workdir, f'unlearned/{request.name}')
-  assert sorted(os.listdir(folder)) == ['0', 'record.json', 'request.json']
+  # The loop writes nothing; the experiment saves what it returns.
+  assert not os.path.exists(checkpoints.directory(
+      workdir, f'unlearned/{request.name}'))
 
 
 @pytest.mark.parametrize('fresh', [False, True])
 def test_fresh_optimizer_restarts_the_adam_moments(trained, fresh):
   config, _, exp, original, _ = trained
-  request = _request(config, exp, num_random=32, random_seed=7)
+  request = _request(exp, 'random:32:7')
   states, record = _run(trained, request, stop='epochs', epochs=1,
                         fresh_optimizer=fresh)
   count = lambda state: int(optax.tree_utils.tree_get(state.opt_state, 'count'))
@@ -244,7 +244,7 @@ def _largest_move(before, after) -> float:
 def test_learning_rates_set_adams_steps(trained, learning_rate,
                                         d_learning_rate):
   config, _, exp, original, _ = trained
-  request = _request(config, exp, num_random=16, random_seed=9)
+  request = _request(exp, 'random:16:9')
   states, record = _run(trained, request, stop='epochs', epochs=1,
                         fresh_optimizer=True, learning_rate=learning_rate,
                         d_learning_rate=d_learning_rate)
@@ -257,37 +257,57 @@ def test_learning_rates_set_adams_steps(trained, learning_rate,
                                rtol=1e-3)
 
 
-def test_finetuning_baseline_uses_the_unlearning_optimizer(trained):
-  config, workdir, _, original, _ = trained
+def _experiment(trained, **unlearn_fields):
+  config, workdir, _, _, _ = trained
   config = config.copy_and_resolve_references()
-  config.unlearn.update(num_random=16, random_seed=11, stop='epochs', epochs=1,
-                        fresh_optimizer=True, learning_rate=0.05)
-  exp = experiment.Experiment(config, workdir)
+  config.unlearn.update({'stop': 'epochs', 'epochs': 1, **unlearn_fields})
+  return experiment.Experiment(config, workdir)
+
+
+def test_finetuning_baseline_uses_the_unlearning_optimizer(trained):
+  exp = _experiment(trained, request='random:16:11', fresh_optimizer=True,
+                    learning_rate=0.05)
   exp.unlearn()
   exp.finetune()  # As many steps as the unlearning: one.
   finetuned = exp.load(f'finetuned/{exp.request.name}')
-  for before, after in zip(original, finetuned):
+  for before, after in zip(trained[3], finetuned):
     np.testing.assert_allclose(_largest_move(before, after), 0.05, rtol=1e-3)
+
+
+def test_finetuning_after_a_staged_cascade_updates_each_model_as_often(
+    trained):
+  exp = _experiment(trained, request='random:32:12', cascade='staged')
+  exp.unlearn()  # 2 D-only calls, then 2 G-only calls.
+  record = exp.unlearning_record()
+  assert (record['steps'], record['d_updates'], record['g_updates']) == (
+      4, 2, 2)
+  exp.finetune()
+  for before, after in zip(trained[3],
+                           exp.load(f'finetuned/{exp.request.name}')):
+    assert int(after.step) - int(before.step) == 2
 
 
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
     trained):
-  config, workdir, exp, _, _ = trained
+  _, workdir, _, _, _ = trained
   original_dir = checkpoints.directory(workdir, 'original')
   def snapshot():
     return sorted((os.path.relpath(os.path.join(root, f), original_dir),
                    os.stat(os.path.join(root, f)).st_mtime_ns)
                   for root, _, files in os.walk(original_dir) for f in files)
   before = snapshot()
-  request = _request(config, exp, num_random=32, random_seed=5)
-  states, _ = _run(trained, request, stop='epochs', epochs=1)
+  exp = _experiment(trained, request='random:32:5')
+  exp.unlearn()
   assert snapshot() == before
-  restored = exp.load(f'unlearned/{request.name}')
+  restored = exp.load(f'unlearned/{exp.request.name}')
+  states, _ = _run(trained, exp.request, stop='epochs', epochs=1)
   chex.assert_trees_all_equal(jax.tree_util.tree_leaves(restored),
                               jax.tree_util.tree_leaves(states))
-  for name in ('request.json', 'precomputed.json', 'record.json'):
-    assert os.path.exists(os.path.join(
-        checkpoints.directory(workdir, f'unlearned/{request.name}'), name))
+  folder = checkpoints.directory(workdir, f'unlearned/{exp.request.name}')
+  assert sorted(os.listdir(folder)) == ['2', 'record.json', 'request.json']
+  record = exp.unlearning_record()
+  assert record['steps'] == 2
+  assert record['precomputed']['sub_latents']['shape'] == [32, 16]
 
 
 def test_canary_request_probes_with_marked_images_and_checks_the_mark(
@@ -295,7 +315,7 @@ def test_canary_request_probes_with_marked_images_and_checks_the_mark(
   _, _, exp, _, _ = trained
   request = requests.ForgetRequest('item', 'canaries8', exp.train_ids[:8],
                                    canaries=True)
-  assert canaries.has_mark(unlearn.probe_images(exp.test_split, request)).all()
+  assert canaries.has_mark(heldout.probe_images(exp.test_split, request)).all()
   # No share of samples is below 0: the stop rule can never hold.
   _, record = _run(trained, request, epochs=3, canary_rate_stop=0.0, check_every=1)
   assert record['steps'] == 3 and not record['stopped_early']
@@ -304,7 +324,7 @@ def test_canary_request_probes_with_marked_images_and_checks_the_mark(
 
 def test_retrain_never_draws_a_forget_example(trained):
   config, _, exp, _, _ = trained
-  request = _request(config, exp, num_random=32)
+  request = _request(exp, 'random:32')
   remain = jnp.asarray(np.setdiff1d(exp.train_ids, request.forget_ids))
   drawn = np.concatenate([np.asarray(train.epoch_batches(
       jax.random.key(0), epoch, remain, config.train.batch_size)).ravel()
@@ -368,3 +388,17 @@ def test_substitution_batch_enters_gs_running_averages_only_when_asked(
   else:
     with pytest.raises(AssertionError):
       chex.assert_trees_all_close(first, second)
+
+
+def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
+  first = _experiment(trained, request='random:16:21', epochs=1)
+  second = _experiment(trained, request='random:16:22', epochs=2)
+  first.unlearn()
+  second.unlearn()
+  # Each request's report pairs its own seconds, not the last request's.
+  assert first.request_timings()['unlearn'] == first.timings['unlearn']
+  assert second.request_timings()['unlearn'] == second.timings['unlearn']
+  assert first.timings['unlearn'] != second.timings['unlearn']
+  with open(os.path.join(trained[1], 'timings.json')) as f:
+    recorded = json.load(f)['requests']
+  assert {first.request.name, second.request.name} <= set(recorded)

@@ -1,0 +1,30 @@
+"""What the benchmarks share: a config copy with fields set, and an
+experiment set up as the command line sets it up."""
+
+import ml_collections
+
+from gan_unlearn_jax import experiment
+from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import validation
+
+
+def with_fields(config: ml_collections.ConfigDict,
+                **fields) -> ml_collections.ConfigDict:
+  """A validated copy of `config` with dotted `fields` set, e.g.
+  `with_fields(config, **{'train.epochs': 3})`; `config` is left as it is."""
+  config = config.copy_and_resolve_references()
+  for field, value in fields.items():
+    *sections, name = field.split('.')
+    section = config
+    for part in sections:
+      section = section[part]
+    section[name] = value
+  validation.validate_config(config)
+  return config
+
+
+def set_up(config: ml_collections.ConfigDict) -> None:
+  """Once per process: quiet orbax, validate, join JAX's runtime."""
+  monitoring.quiet_orbax_logs()
+  validation.validate_config(config)
+  experiment.initialize_jax(config)

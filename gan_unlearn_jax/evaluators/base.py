@@ -1,0 +1,109 @@
+"""What every evaluator reads: the shared `Context` and the evaluated `Model`.
+
+Both compute their arrays on first use and keep them, so that evaluators
+which need the same arrays (samples, `C`'s view of them, the real images'
+features) share one computation.
+"""
+
+import dataclasses
+import functools
+from typing import Any, Callable, Optional
+
+import jax
+import ml_collections
+import numpy as np
+
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import heldout
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import requests
+from gan_unlearn_jax import rngs
+from gan_unlearn_jax import sampling
+from gan_unlearn_jax.train import TrainState
+
+
+@dataclasses.dataclass
+class Context:
+  """The data every model of one evaluation is measured against.
+
+  `request` may be None (sample-quality evaluators need none). Real images
+  are the evaluation half of the test split (`heldout.evaluation_ids`); the
+  probe half, which the unlearning saw, is never read.
+  """
+  config: ml_collections.ConfigDict
+  c_state: Any
+  request: Optional[requests.ForgetRequest]
+  train_split: input_pipeline.Split
+  test_split: input_pipeline.Split
+
+  @functools.cached_property
+  def real_ids(self) -> np.ndarray:
+    return heldout.evaluation_ids(self.test_split)
+
+  @functools.cached_property
+  def real_images(self) -> jax.Array:
+    return sampling.rows(self.test_split.images, self.real_ids)
+
+  @functools.cached_property
+  def real_labels(self) -> np.ndarray:
+    return np.asarray(self.test_split.labels)[self.real_ids]
+
+  @functools.cached_property
+  def real_features(self) -> np.ndarray:
+    return np.asarray(classifier.features(self.c_state, self.real_images))
+
+  @functools.cached_property
+  def members_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
+    """The first forget images and as many held-out images of their kind
+    (`evaluation.max_members` at most)."""
+    nonmembers = heldout.evaluation_images(self.test_split, self.request)
+    count = min(len(self.request.forget_ids), len(nonmembers),
+                self.config.evaluation.max_members)
+    return (sampling.rows(self.train_split.images,
+                          self.request.forget_ids[:count]), nonmembers[:count])
+
+  @functools.cached_property
+  def latents(self) -> jax.Array:
+    """The `evaluation.num_samples` latents every model is evaluated on."""
+    return jax.random.normal(
+        rngs.key(self.config.evaluation.seed, 'evaluation'),
+        (self.config.evaluation.num_samples, self.config.model.latent_dim))
+
+  def model(self, name: str, g_state: TrainState,
+            d_state: TrainState) -> 'Model':
+    return Model(name, g_state, d_state, self)
+
+
+@dataclasses.dataclass
+class Model:
+  """One model under evaluation, with its samples from the shared latents."""
+  name: str
+  g_state: TrainState
+  d_state: TrainState
+  context: Context
+  _cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+  def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` on the first call for `key`, its value afterwards."""
+    if key not in self._cache:
+      self._cache[key] = compute()
+    return self._cache[key]
+
+  @functools.cached_property
+  def samples(self) -> jax.Array:
+    return sampling.generate(self.g_state, self.context.latents)
+
+  @functools.cached_property
+  def sample_probabilities(self) -> np.ndarray:
+    """`C`'s class probabilities of the samples, `[n, classes]`."""
+    return np.asarray(jax.nn.softmax(classifier.predict_logits(
+        self.context.c_state, self.samples)))
+
+  @functools.cached_property
+  def sample_classes(self) -> np.ndarray:
+    return self.sample_probabilities.argmax(1)
+
+  @functools.cached_property
+  def sample_features(self) -> np.ndarray:
+    """`C`'s penultimate features of the samples, `[n, feature_dim]`."""
+    return np.asarray(classifier.features(self.context.c_state, self.samples))

@@ -1,0 +1,22 @@
+"""Class requests: how much of the forgotten class G still draws, and the
+quality of the rest (the retained classes' FCD)."""
+
+from typing import Any
+
+import numpy as np
+
+from gan_unlearn_jax import metrics
+from gan_unlearn_jax.evaluators import base
+
+
+def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
+  if context.request is None or context.request.kind != 'class':
+    return {}
+  c = context.request.forget_class
+  retained = model.sample_classes != c
+  return {
+      'forget_class_rate': float(np.mean(~retained)),
+      'forget_class_prob': float(model.sample_probabilities[:, c].mean()),
+      'fcd_retained': metrics.frechet_distance(
+          model.sample_features[retained],
+          context.real_features[context.real_labels != c])}

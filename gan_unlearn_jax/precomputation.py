@@ -1,0 +1,197 @@
+"""The request-specific arrays of the cascaded step, computed once on the host.
+
+Everything request-specific lives in plain arrays, so one compiled step serves
+every request of the same shape (docs/method.md, "Precomputed arrays"):
+
+  forget_images [n_f, H, W, C]   the images to forget
+  fake_targets  [n_f]            D's target for each (the fake label)
+  remain_index  [n_r]            ids of the remaining training images
+  sub_latents   [n_s, latent]    latents where G0 produces forgotten content
+                                 (and, optionally, anchors of retained content)
+  sub_targets   [n_s, H, W, C]   the substitute each of them should produce
+                                 (an anchor's is its own G0 image)
+"""
+
+import dataclasses
+from typing import Any, Optional
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from gan_unlearn_jax import canaries
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import metrics
+from gan_unlearn_jax import requests
+from gan_unlearn_jax import rngs
+from gan_unlearn_jax import sampling
+from gan_unlearn_jax import validation
+from gan_unlearn_jax.errors import UserError
+from gan_unlearn_jax.train import TrainState
+
+FAKE_LABEL_MODES = validation.FAKE_LABEL_MODES
+
+
+@dataclasses.dataclass(frozen=True)
+class Precomputed:
+  """The request-specific arrays of the cascaded step (shapes above)."""
+  forget_images: jax.Array
+  fake_targets: jax.Array
+  remain_index: jax.Array
+  sub_latents: jax.Array
+  sub_targets: jax.Array
+
+  def summary(self) -> dict[str, Any]:
+    return {name: {'shape': list(value.shape),
+                   'mean': float(np.mean(np.asarray(value, np.float32)))}
+            for name, value in dataclasses.asdict(self).items()}
+
+
+@jax.jit
+def _nearest(queries: jax.Array, keys: jax.Array,
+             allowed: Optional[jax.Array] = None) -> jax.Array:
+  """Index of the nearest (L2) allowed key for each query, `[n_queries]`."""
+  distances = metrics.squared_distances(queries, keys)
+  if allowed is not None:
+    distances = jnp.where(allowed[None, :], distances, jnp.inf)
+  return jnp.argmin(distances, axis=1)
+
+
+def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
+                       d_state: TrainState, sub_latents: jax.Array,
+                       heldout_images: jax.Array, num_samples: int,
+                       batch_size: int, rng: jax.Array) -> jax.Array:
+  """The fake label `[num_forget]`: D's target for each forget image.
+
+  D0's scores are taken as the step takes them (training mode, batches of
+  the global `batch_size` with their own BatchNorm statistics: the step
+  averages them over devices), so that the label is on the scale D is
+  trained at. Inference-mode scores differ: BatchNorm's running
+  averages mix real and generated batches (on the default MNIST GAN, D0 scores
+  generated images 0.69 in inference mode and 0.29 in training mode).
+  """
+  scores = lambda images: sampling.batch_scores(d_state, images, batch_size)
+  if mode == 'generated':
+    latents = jax.random.normal(rng, (num_samples, sub_latents.shape[1]))
+    level = scores(sampling.generate(g_state, latents)).mean()
+  elif mode == 'substitute':
+    substitute = scores(sampling.generate(g_state, sub_latents))
+    return substitute[jnp.arange(num_forget) % substitute.shape[0]]
+  elif mode == 'heldout':
+    level = scores(heldout_images).mean()
+  elif mode == 'zero':
+    level = 0.0
+  else:
+    raise ValueError(f'unknown fake label mode {mode!r}')
+  return jnp.asarray(np.full((num_forget,), float(level), np.float32))
+
+
+@dataclasses.dataclass(frozen=True)
+class SubstitutionPool:
+  """Random latents `[pool_size, latent]`, G0's images of them and `C`'s
+  features of those: the substitution candidates. They do not depend on the
+  request, so one pool serves every request to the same original model."""
+  latents: jax.Array
+  images: jax.Array
+  features: jax.Array
+
+
+def substitution_pool(config: ml_collections.ConfigDict, g_state: TrainState,
+                      c_state) -> SubstitutionPool:
+  latents = jax.random.normal(rngs.key(config.seed, 'pool'), (
+      config.substitution.pool_size, config.model.latent_dim))
+  images = sampling.generate(g_state, latents)
+  return SubstitutionPool(latents, images, classifier.features(c_state, images))
+
+
+def _item_substitution(config, request, g_state, c_state, forget_images,
+                       pool: SubstitutionPool):
+  """(sub_latents, latents allowed as substitutes) of an item request: the
+  pool latent nearest to each forget image, optionally inverted further."""
+  sub = config.substitution
+  if sub.distance == 'classifier':
+    chosen = _nearest(classifier.features(c_state, forget_images),
+                      pool.features)
+  else:
+    flat = lambda x: x.reshape(x.shape[0], -1)
+    chosen = _nearest(flat(forget_images), flat(pool.images))
+  sub_latents = sampling.rows(pool.latents, chosen)
+  if sub.invert_steps:
+    sub_latents = sampling.invert(g_state, sub_latents, forget_images,
+                                  sub.invert_steps, sub.invert_learning_rate)
+  allowed = np.ones(sub.pool_size, bool)
+  allowed[np.asarray(chosen)] = False
+  if request.canaries:  # Substitutes must not show the mark.
+    allowed &= ~np.asarray(canaries.has_mark(pool.images))
+  return sub_latents, allowed
+
+
+def _class_substitution(config, request, c_state, pool: SubstitutionPool):
+  """(sub_latents, latents allowed as substitutes) of a class request: a
+  fixed count of the pool latents that `C` assigns to the class."""
+  sub = config.substitution
+  classes = np.argmax(classifier.predict_logits(c_state, pool.images), -1)
+  is_class = classes == request.forget_class
+  chosen = np.flatnonzero(is_class)
+  if len(chosen) == 0:
+    raise UserError(
+        f'None of the {sub.pool_size} pool latents generates class '
+        f'{request.forget_class}; raise config.substitution.pool_size.')
+  # A fixed count, so that every class request has the same shapes.
+  sub_latents = sampling.rows(pool.latents,
+                              np.resize(chosen, sub.num_class_latents))
+  return sub_latents, ~is_class
+
+
+def precompute(config: ml_collections.ConfigDict,
+               request: requests.ForgetRequest, g_state: TrainState,
+               d_state: TrainState, c_state, train_images: jax.Array,
+               train_ids: np.ndarray, heldout_images: jax.Array,
+               pool: Optional[SubstitutionPool] = None) -> Precomputed:
+  """All request-specific arrays, from G0, D0 and `C`.
+
+  `train_images [N, H, W, C]` float32 in [-1, 1] are indexed by the request's
+  ids; `train_ids` are the ids an epoch of the original's training walks
+  through (canaries repeated); `heldout_images` are the probe images for the
+  `heldout` fake label.
+  Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
+  `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
+  `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
+  `substitution.num_class_latents` for a class, plus
+  `substitution.num_anchor_latents` in either case). `pool`: this original's
+  `substitution_pool`, computed here when not given.
+  """
+  sub = config.substitution
+  forget_images = sampling.rows(train_images, request.forget_ids)
+  pool = pool or substitution_pool(config, g_state, c_state)
+  if request.kind == 'item':
+    sub_latents, allowed = _item_substitution(config, request, g_state,
+                                              c_state, forget_images, pool)
+  else:
+    sub_latents, allowed = _class_substitution(config, request, c_state, pool)
+
+  if sub.target_space == 'latent':
+    targets = _nearest(sub_latents, pool.latents, allowed)
+  else:
+    targets = _nearest(classifier.features(
+        c_state, sampling.generate(g_state, sub_latents)), pool.features,
+                       allowed)
+  fake_targets = fake_label_targets(
+      config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
+      sub_latents, heldout_images, config.fake_label.num_samples,
+      config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'))
+  sub_targets = sampling.rows(pool.images, targets)
+  if sub.num_anchor_latents:
+    # Latents of retained content, each its own substitute: the substitution
+    # loss then also holds what G should keep in place.
+    anchors = np.resize(np.flatnonzero(allowed), sub.num_anchor_latents)
+    sub_latents = jnp.concatenate([sub_latents,
+                                   sampling.rows(pool.latents, anchors)])
+    sub_targets = jnp.concatenate([sub_targets,
+                                   sampling.rows(pool.images, anchors)])
+  return Precomputed(
+      forget_images=forget_images, fake_targets=fake_targets,
+      remain_index=jnp.asarray(
+          train_ids[~np.isin(train_ids, request.forget_ids)].astype(np.int32)),
+      sub_latents=sub_latents, sub_targets=sub_targets)
