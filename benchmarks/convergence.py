@@ -46,8 +46,7 @@ def main(argv):
   config = common.with_fields(FLAGS.config, mode='train')
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
-  context = evaluators.Context(config, run.c_state, None, run.train_split,
-                               run.test_split)
+  context = run.evaluation_context()
   steps_per_epoch = run.training_summary()['steps'] // config.train.epochs
   # Epochs the workdir's original has (begun to) train.
   done = -(-(checkpoints.latest_step(FLAGS.workdir, 'original') or 0)

@@ -83,9 +83,10 @@ def measure(config, workdir: str, spec: str,
   warm = run.timings['unlearn']
   run.retrain()
   # None: a complete retrained model was reused, and its time is unknown.
-  retrain = run.timings.get('retrain', earlier_retrain_s.get(run.request.name))
-  context = evaluators.Context(run.config, run.c_state, run.request,
-                               run.train_split, run.test_split)
+  timed = [v for k, v in run.timings.items() if k.startswith('retrain_')]
+  retrain = (float(np.mean(timed)) if timed else
+             earlier_retrain_s.get(run.request.name))
+  context = run.evaluation_context()
   # The original's sample quality too: its FCD ratio is what no unlearning at
   # all would give, the part of the gap that two trainings differ by.
   quality = {model: evaluators.evaluate(
@@ -94,14 +95,15 @@ def measure(config, workdir: str, spec: str,
              for model, name in (
                  ('original', 'original'),
                  ('unlearned', f'unlearned/{run.request.name}'),
-                 ('retrained', f'retrained/{run.request.name}'))}
+                 ('retrained', run.retrained_names()[0]))}
   o, u, r = quality['original'], quality['unlearned'], quality['retrained']
+  steps = run.unlearning_record()['steps']
+  # A request that needs no step is no speed-up: its row shows the seconds.
+  speedup = lambda seconds: retrain / seconds if retrain and steps else None
   row = {'request': run.request.name, 'kind': run.request.kind,
-         'num_forget': len(run.request.forget_ids),
-         'unlearn_steps': run.unlearning_record()['steps'],
+         'num_forget': len(run.request.forget_ids), 'unlearn_steps': steps,
          'unlearn_cold_s': cold, 'unlearn_warm_s': warm, 'retrain_s': retrain,
-         'speedup_cold': retrain / cold if retrain else None,
-         'speedup_warm': retrain / warm if retrain else None}
+         'speedup_cold': speedup(cold), 'speedup_warm': speedup(warm)}
   if run.request.kind == 'item':
     row.update({
         'whitebox_auc': [u['mia_whitebox_auc'], r['mia_whitebox_auc']],

@@ -38,14 +38,17 @@ FLAGS = flags.FLAGS
 
 
 def all_models(workdir: str) -> list[str]:
-  """`original` and every `<kind>/<request>` under `workdir/checkpoints`."""
+  """`original` and every checkpoint under `workdir/checkpoints/<kind>/`."""
   exists = lambda name: checkpoints.latest_step(workdir, name) is not None
   names = ['original'] if exists('original') else []
   for kind in ('retrained', 'unlearned', 'finetuned'):
     folder = checkpoints.directory(workdir, kind)
-    if os.path.isdir(folder):
-      names += [f'{kind}/{request}' for request in sorted(os.listdir(folder))
-                if exists(f'{kind}/{request}')]
+    for root, folders, _ in os.walk(folder):
+      folders.sort()
+      name = os.path.relpath(root, checkpoints.directory(workdir, ''))
+      if exists(name):
+        names.append(name)
+        folders.clear()  # Its step folders are not checkpoints.
   return names
 
 
@@ -71,8 +74,7 @@ def main(argv):
         config, **{'unlearn.request': f'class:{FLAGS.forget_class}'})
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
-  context = evaluators.Context(config, run.c_state, run.request,
-                               run.train_split, run.test_split)
+  context = run.evaluation_context()
   rows = []
   for name in FLAGS.models or all_models(FLAGS.workdir):
     metrics = evaluators.evaluate(context, context.model(name, *run.load(name)),

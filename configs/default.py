@@ -1,7 +1,7 @@
 """Shared defaults. Dataset configs import this and override a few fields.
 
 Every field can be overridden on the command line, e.g.
-`--config.train.epochs=3 --config.unlearn.request=ids:12,17`.
+`--config.train.epochs=3 --config.unlearn.request=ids:10,14`.
 """
 
 import ml_collections
@@ -28,7 +28,14 @@ def get_config() -> ml_collections.ConfigDict:
   # None: tfds's default, which honours the TFDS_DATA_DIR environment variable.
   config.data.data_dir = ml_collections.config_dict.placeholder(str)
   config.data.download = False  # Never reach the network unless asked.
-  # Train on a random subset of this many training images (None: all).
+  # The holdout slice: this many training-split images (a fixed draw) that no
+  # GAN trains on, the non-members of membership inference; half of them
+  # (the probe half) serve the stop rule, the other half the evaluation.
+  # 6,000: >= 1,000 evaluation non-members, ~300 of each class.
+  config.data.holdout_size = 6000
+  config.data.holdout_seed = 0
+  # Train on a random subset of this many images outside the holdout slice
+  # (None: all of them).
   config.data.train_size = ml_collections.config_dict.placeholder(int)
   config.data.subset_seed = 0
   # The canary audit (docs/method.md): mark this many random training images
@@ -55,7 +62,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn = ml_collections.ConfigDict()
   # The forget request, one of (ids index the tfds train split):
   #   'random:64' (64 random training examples; 'random:64:3': seed 3),
-  #   'ids:12,17', 'file:ids.json' (a JSON list, or one id a line),
+  #   'ids:10,14', 'file:ids.json' (a JSON list, or one id a line),
   #   'canaries' (the data.canaries marked images), 'class:7' or 'class:cat'.
   config.unlearn.request = 'random:64'
   # The cascaded loop (docs/method.md): every choice is a field.
@@ -90,6 +97,12 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.class_rate_stop = 0.01  # Class: and forgotten-class rate < this.
   config.unlearn.canary_rate_stop = 0.01  # Canaries: and marked samples < this.
 
+  # The gold standard: this many GANs retrained from scratch on the remaining
+  # set, the k-th with seed `seed + 1 + k` (the report gives their mean and
+  # spread). Each costs a training run.
+  config.retrain = ml_collections.ConfigDict()
+  config.retrain.num_models = 1
+
   config.substitution = ml_collections.ConfigDict()
   config.substitution.pool_size = 8192  # Random latents to choose from.
   config.substitution.distance = 'classifier'  # or 'pixel': item matching.
@@ -112,10 +125,23 @@ def get_config() -> ml_collections.ConfigDict:
   # What the report measures of each model, by name: one module each in
   # gan_unlearn_jax/evaluators/ (those that do not apply to a request, such
   # as class_rate on an item request, report nothing).
-  config.evaluation.evaluators = ('membership', 'sample_quality', 'class_rate',
+  config.evaluation.evaluators = ('membership', 'reconstruction',
+                                  'sample_quality', 'class_rate',
                                   'canary_rate', 'downstream')
   config.evaluation.num_samples = 5000  # Generated samples per model.
-  config.evaluation.max_members = 1000  # Forget images (and as many held-out).
+  # Members: at most this many forget images; non-members: the holdout's
+  # evaluation half of their kind.
+  config.evaluation.max_members = 1000
+  config.evaluation.num_remaining = 1000  # Remaining images, as members.
+  # The reconstruction attack: best of `starts` latents after `steps` Adam
+  # steps, on at most `max_images` images of each set (it costs
+  # starts x steps passes of G per image).
+  config.evaluation.reconstruction_starts = 2
+  config.evaluation.reconstruction_steps = 100
+  config.evaluation.reconstruction_learning_rate = 0.05
+  config.evaluation.reconstruction_max_images = 256
+  # Per-class numbers only for classes with at least this many samples.
+  config.evaluation.min_class_samples = 200
   config.evaluation.seed = 0  # The same latents for every model.
   # The downstream task: a fresh classifier trained this long on the samples.
   config.evaluation.downstream_epochs = 5

@@ -24,4 +24,6 @@ def get_config():
   # Match substitutes in pixels: C's features hardly see the corner mark, the
   # pixels do, so the substitution latents are the ones that draw it.
   config.substitution.distance = 'pixel'
+  # Five retrained models (minutes each here): the retrained distribution.
+  config.retrain.num_models = 5
   return config

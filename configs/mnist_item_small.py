@@ -16,4 +16,6 @@ def get_config():
   config.data.train_size = 1024
   config.train.epochs = 200
   config.train.log_every = 200
+  # Five retrained models (minutes each here): the retrained distribution.
+  config.retrain.num_models = 5
   return config

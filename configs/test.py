@@ -6,6 +6,7 @@ from configs import default
 def get_config():
   config = default.get_config()
   config.data.name = 'mnist'
+  config.data.holdout_size = 2000  # 1,000 non-members for the evaluation.
   config.data.train_size = 2048
   config.model.latent_dim = 16
   config.model.g_width = 8
@@ -22,6 +23,9 @@ def get_config():
   config.substitution.num_class_latents = 64
   config.fake_label.num_samples = 256
   config.evaluation.num_samples = 512
+  config.evaluation.num_remaining = 256
+  config.evaluation.reconstruction_steps = 20
+  config.evaluation.reconstruction_max_images = 64
   config.evaluation.downstream_epochs = 2
   config.classifier.widths = (8, 16)
   config.classifier.feature_dim = 32

@@ -1,10 +1,11 @@
 """The stages of an experiment and the `--config.mode` dispatch.
 
 `all` runs: original (reused when `checkpoints/original` is complete), the
-classifier, unlearning, retraining from scratch, fine-tuning, and the
-evaluation of every model into `report.json`, `report.md` and pictures. Each
-stage's wall-clock seconds go to `timings.json`: the original's and `C`'s at
-the top, the others under `requests/<request name>/`.
+classifier, unlearning, retraining from scratch (`retrain.num_models` times,
+with distinct seeds), fine-tuning, and the evaluation of every model into
+`report.json`, `report.md` and pictures. Each stage's wall-clock seconds go
+to `timings.json`: the original's and `C`'s at the top, the others under
+`requests/<request name>/`.
 """
 
 import functools
@@ -61,13 +62,15 @@ class Experiment:
     for name in config.evaluation.evaluators:  # Refused before any work.
       evaluators.get(name)
     images, labels = input_pipeline.load_numpy(config.data, 'train')
+    holdout_ids = input_pipeline.holdout_ids(config.data, len(labels))
+    self.holdout = heldout.Holdout.split(holdout_ids)
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
     self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
     self.request = None
     if config.mode != 'train':  # Validate the request before any work.
       self.request = requests.parse_request(
           config.unlearn.request, config.data.name, self.train_ids, labels,
-          self.canary_ids)
+          self.canary_ids, holdout_ids)
     self.train_split = input_pipeline.Split(
         jax.numpy.asarray(canaries.plant(input_pipeline.to_images(images),
                                          self.canary_ids)),
@@ -174,6 +177,12 @@ class Experiment:
     return precomputation.substitution_pool(self.config, self.original[0],
                                         self.c_state)
 
+  def evaluation_context(self) -> evaluators.Context:
+    """What every model of this experiment is evaluated against."""
+    return evaluators.Context(self.config, self.c_state, self.request,
+                              self.train_split, self.test_split, self.holdout,
+                              self.train_ids)
+
   def unlearning_record(self) -> Optional[dict]:
     """The last unlearning's `record.json` for this request (steps, stop-rule
     status, seconds), or None when it has not run."""
@@ -207,8 +216,9 @@ class Experiment:
 
   def unlearn(self):
     original, c_state = self.original, self.c_state
-    # The test split is data, loaded outside the timing like the training set.
-    probe = heldout.probe_images(self.test_split, self.request)
+    # Data, gathered outside the timing like the training set.
+    probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
+                                   self.request)
     record = self._timed('unlearn', self._unlearn, original, c_state, probe)
     self._record_timings({'unlearn_precompute': record['precompute_s']})
 
@@ -228,14 +238,28 @@ class Experiment:
     monitoring.write_json(os.path.join(folder, 'record.json'), record)
     return record
 
+  def retrained_names(self) -> list[str]:
+    """The checkpoints of the request's `retrain.num_models` retrains."""
+    return [f'retrained/{self.request.name}/seed{self.retrain_seed(k)}'
+            for k in range(self.config.retrain.num_models)]
+
+  def retrain_seed(self, k: int) -> int:
+    """The k-th retrain's seed: distinct, and never the original's."""
+    return self.config.seed + 1 + k
+
   def retrain(self):
+    """Trains `retrain.num_models` GANs from scratch on the remaining set,
+    each with its own seed: a distribution of gold standards."""
     remain = self._remaining
-    name = f'retrained/{self.request.name}'
-    if self._complete(name, remain):
-      logging.info('Reusing the complete checkpoints/%s.', name)
-      return
-    self._timed('retrain', train.train_gan, self.config, self.workdir,
-                name=name, images=self.train_split.images, example_ids=remain)
+    for k, name in enumerate(self.retrained_names()):
+      if self._complete(name, remain):
+        logging.info('Reusing the complete checkpoints/%s.', name)
+        continue
+      config = self.config.copy_and_resolve_references()
+      config.seed = self.retrain_seed(k)
+      self._timed(f'retrain_{k}', train.train_gan, config, self.workdir,
+                  name=name, images=self.train_split.images,
+                  example_ids=remain)
 
   def finetune(self):
     record = self.unlearning_record()
@@ -244,8 +268,8 @@ class Experiment:
           f'No unlearning record in checkpoints/unlearned/{self.request.name}'
           '; fine-tuning runs as many steps as the unlearning took. Run '
           '--config.mode=unlearn with this workdir first.')
-    # A GAN step updates both models: as many as the unlearning updated
-    # either (the `staged` cascade updates one model per step).
+    # A GAN step updates both models: as many as the unlearning's result
+    # updated either (the `staged` cascade updates one model per step).
     steps = max(record['d_updates'], record['g_updates'])
     states = unlearn.unlearning_optimizer(self.config, self.original)
     finetuned = f'finetuned/{self.request.name}'
@@ -256,15 +280,19 @@ class Experiment:
   def evaluate(self):
     """Evaluates every model the workdir holds; writes the report."""
     names = self.config.evaluation.evaluators
-    context = evaluators.Context(self.config, self.c_state, self.request,
-                                 self.train_split, self.test_split)
+    context = self.evaluation_context()
+    request = self.request.name
+    checkpoint_names = {
+        'original': 'original', 'unlearned': f'unlearned/{request}',
+        **{f'retrained/{k}': name
+           for k, name in enumerate(self.retrained_names())},
+        'finetuned': f'finetuned/{request}'}
     models, missing = {}, {}
-    for model in report.MODELS:
-      name = (model if model == 'original'
-              else f'{model}/{self.request.name}')
+    for model, name in checkpoint_names.items():
       if not checkpoints.exists(self.workdir, name):
         missing[model] = (f'no {checkpoints.directory(self.workdir, name)}; '
-                          f'--config.mode={MAKER_MODE[model]} makes it')
+                          f'--config.mode={MAKER_MODE[name.split("/")[0]]} '
+                          'makes it')
         logging.warning('Not evaluated: %s', missing[model])
         continue
       models[model] = context.model(model, *self.load(name))
@@ -274,9 +302,13 @@ class Experiment:
     for model, view in models.items():
       metrics[model] = evaluators.evaluate(context, view, names)
       logging.info('%s: %s', model, metrics[model])
+    gaps = report.membership_gaps({
+        model: evaluators.attack_scores(context, view, names)
+        for model, view in models.items()})
     report.write(self.workdir, report.build(
-        self.config, self.request.to_json(), self.request_timings(),
-        self.training_summary(), self.unlearning_record(), metrics, missing),
+        self.config, self.request.to_json(), self.holdout.summary(),
+        self.request_timings(), self.training_summary(),
+        self.unlearning_record(), metrics, gaps, missing),
                  models, context, names)
 
 

@@ -125,11 +125,32 @@ def load_split(data_config: ml_collections.ConfigDict, split: str) -> Split:
   return Split(jnp.asarray(to_images(images)), jnp.asarray(labels))
 
 
+def holdout_ids(data_config: ml_collections.ConfigDict,
+                num_examples: int) -> np.ndarray:
+  """Ids of the holdout slice: `data.holdout_size` training-split examples
+  (a fixed draw, `data.holdout_seed`) that no GAN ever trains on, the
+  non-members of membership inference."""
+  if data_config.holdout_size >= num_examples:
+    raise UserError(
+        f'config.data.holdout_size={data_config.holdout_size}: leaves none of '
+        f'the {num_examples} training-split examples to train on.')
+  rng = np.random.default_rng(data_config.holdout_seed)
+  return np.sort(rng.choice(num_examples, data_config.holdout_size,
+                            replace=False))
+
+
 def train_subset(data_config: ml_collections.ConfigDict,
                  num_examples: int) -> np.ndarray:
-  """Ids of the training examples a run trains on (`data.train_size`)."""
+  """Ids of the training examples a run trains on: every example outside
+  the holdout slice, or `data.train_size` of them at random."""
+  available = np.setdiff1d(np.arange(num_examples),
+                           holdout_ids(data_config, num_examples))
   size = data_config.get('train_size')
   if not size:
-    return np.arange(num_examples)
+    return available
+  if size > len(available):
+    raise UserError(
+        f'config.data.train_size={size}: only {len(available)} training-split '
+        'examples lie outside the holdout slice (config.data.holdout_size).')
   rng = np.random.default_rng(data_config.subset_seed)
-  return np.sort(rng.choice(num_examples, size, replace=False))
+  return np.sort(rng.choice(available, size, replace=False))

@@ -5,7 +5,7 @@ score is higher for "more likely a member"; the functions rank member scores
 against non-member scores.
 """
 
-from typing import Callable
+from typing import Sequence
 
 import numpy as np
 
@@ -34,35 +34,100 @@ def auc_null_se(num_members: int, num_nonmembers: int) -> float:
   return float(np.sqrt((n_m + n_n + 1) / (12.0 * n_m * n_n)))
 
 
-def tpr_at_fpr(member_scores, nonmember_scores, fpr: float = 0.01) -> float:
-  """Share of members (`[n_members]`) scored above the threshold that flags
-  at most `fpr` of the non-members (`[n_nonmembers]`)."""
-  nonmembers = np.sort(_float64(nonmember_scores))
-  allowed = int(np.floor(fpr * len(nonmembers)))
-  threshold = nonmembers[len(nonmembers) - allowed - 1]
-  return float(np.mean(_float64(member_scores) > threshold))
+def _resampled_aucs(members: np.ndarray, nonmembers: np.ndarray,
+                    member_counts: np.ndarray,
+                    nonmember_counts: np.ndarray) -> np.ndarray:
+  """`roc_auc` of each bootstrap resample, `[num_resamples]`: resample r
+  takes member i `member_counts[r, i]` times and non-member j
+  `nonmember_counts[r, j]` times, so the AUC is a weighted mean of the
+  pairwise comparisons (one matrix product for all resamples)."""
+  wins = ((members[:, None] > nonmembers[None, :]) +
+          0.5 * (members[:, None] == nonmembers[None, :]))
+  weighted = (member_counts @ wins.astype(np.float64)) * nonmember_counts
+  return weighted.sum(1) / (len(members) * len(nonmembers))
+
+
+def _resample_counts(rng: np.random.Generator, size: int,
+                     num_resamples: int) -> np.ndarray:
+  return rng.multinomial(size, np.full(size, 1.0 / size), num_resamples)
 
 
 def bootstrap_interval(member_scores, nonmember_scores,
-                       statistic: Callable = roc_auc, num_resamples: int = 1000,
+                       num_resamples: int = 1000,
                        seed: int = 0) -> tuple[float, float]:
-  """95% percentile-bootstrap interval of `statistic(members, nonmembers)`."""
+  """95% percentile-bootstrap interval of `roc_auc(members, nonmembers)`."""
   members, nonmembers = _float64(member_scores), _float64(nonmember_scores)
   rng = np.random.default_rng(seed)
-  values = [statistic(rng.choice(members, len(members)),
-                      rng.choice(nonmembers, len(nonmembers)))
-            for _ in range(num_resamples)]
+  values = _resampled_aucs(
+      members, nonmembers, _resample_counts(rng, len(members), num_resamples),
+      _resample_counts(rng, len(nonmembers), num_resamples))
   low, high = np.percentile(values, [2.5, 97.5])
   return float(low), float(high)
 
 
 def membership(member_scores, nonmember_scores, prefix: str) -> dict:
-  """`<prefix>_auc`, its bootstrap `_ci95` and `_tpr_at_1pct_fpr`."""
-  return {f'{prefix}_auc': roc_auc(member_scores, nonmember_scores),
-          f'{prefix}_auc_ci95': list(bootstrap_interval(member_scores,
-                                                        nonmember_scores)),
-          f'{prefix}_tpr_at_1pct_fpr': tpr_at_fpr(member_scores,
-                                                  nonmember_scores)}
+  """`<prefix>_auc`, its bootstrap `_ci95`, and the TPR at 1% and 0.1% FPR
+  with the FPR each threshold realises on these non-members."""
+  results = {f'{prefix}_auc': roc_auc(member_scores, nonmember_scores),
+             f'{prefix}_auc_ci95': list(bootstrap_interval(member_scores,
+                                                           nonmember_scores))}
+  for name, fpr in (('1pct', 0.01), ('0.1pct', 0.001)):
+    tpr, realised = tpr_at_fpr(member_scores, nonmember_scores, fpr)
+    results[f'{prefix}_tpr_at_{name}_fpr'] = tpr
+    results[f'{prefix}_realised_fpr_at_{name}'] = realised
+  return results
+def tpr_at_fpr(member_scores, nonmember_scores,
+               fpr: float = 0.01) -> tuple[float, float]:
+  """(TPR, realised FPR) at the threshold that flags at most `fpr` of the
+  non-members (`[n_nonmembers]`): the share of members (`[n_members]`) and
+  of non-members scored above it. With fewer than 1 / `fpr` non-members the
+  realised FPR is 0: the TPR is then the TPR at no false positive."""
+  nonmembers = np.sort(_float64(nonmember_scores))
+  allowed = int(np.floor(fpr * len(nonmembers)))
+  threshold = nonmembers[len(nonmembers) - allowed - 1]
+  return (float(np.mean(_float64(member_scores) > threshold)),
+          float(np.mean(nonmembers > threshold)))
+
+
+def paired_auc_difference(scores: tuple, references: Sequence[tuple],
+                          num_resamples: int = 1000, seed: int = 0) -> dict:
+  """`AUC(scores) - mean_k AUC(references[k])`, each a (member scores,
+  non-member scores) pair of one model on the same images (row i is one
+  image in every pair), and its 95% bootstrap interval: each resample draws
+  the same members and non-members for every model, so the interval is of
+  the gap itself, not of two independent AUCs."""
+  pairs = [tuple(_float64(x) for x in pair) for pair in (scores, *references)]
+  rng = np.random.default_rng(seed)
+  counts = [_resample_counts(rng, len(x), num_resamples) for x in pairs[0]]
+  aucs = [_resampled_aucs(*pair, *counts) for pair in pairs]
+  values = aucs[0] - np.mean(aucs[1:], axis=0)
+  low, high = np.percentile(values, [2.5, 97.5])
+  gap = roc_auc(*pairs[0]) - np.mean([roc_auc(*pair) for pair in pairs[1:]])
+  return {'gap': float(gap), 'ci95': [float(low), float(high)]}
+
+
+def kernel_distance(features_a, features_b,
+                    num_blocks: int = 10, seed: int = 0) -> tuple[float, float]:
+  """KID: the unbiased squared MMD of `features [n, d]` under the kernel
+  `(x.y / d + 1)^3`, averaged over `num_blocks` disjoint random blocks of
+  each sample, and its standard error (the blocks are independent). Unlike
+  the Frechet distance it is unbiased: two samples of one distribution give
+  0 within the standard error, at any sample size."""
+  a = np.asarray(features_a, np.float64)
+  b = np.asarray(features_b, np.float64)
+  size = min(len(a), len(b)) // num_blocks
+  if size < 2:
+    raise ValueError(f'KID needs {2 * num_blocks} rows of each sample.')
+  rng = np.random.default_rng(seed)
+  rows_a = rng.permutation(len(a))[:size * num_blocks].reshape(num_blocks, -1)
+  rows_b = rng.permutation(len(b))[:size * num_blocks].reshape(num_blocks, -1)
+  kernel = lambda x, y: (x @ y.T / a.shape[1] + 1) ** 3
+  off_diagonal_mean = lambda k: (k.sum() - np.trace(k)) / (size * (size - 1))
+  values = [off_diagonal_mean(kernel(a[i], a[i])) +
+            off_diagonal_mean(kernel(b[j], b[j])) - 2 * kernel(a[i], b[j]).mean()
+            for i, j in zip(rows_a, rows_b)]
+  return float(np.mean(values)), float(np.std(values, ddof=1) /
+                                       np.sqrt(num_blocks))
 
 
 def squared_distances(queries, keys):

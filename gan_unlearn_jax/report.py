@@ -1,50 +1,118 @@
 """The experiment report: `report.json`, `report.md` and PNG pictures.
 
-`report.json` has the shape other tools read:
-`{"request", "config", "timings_s", "speedup", "num_samples",
-"feature_extractor", "training", "metrics": {model: {name: value}}}`.
-`report.md` shows the same as a table, with each model's gap to the
-retrained one (the gold standard).
+`report.json` has the shape other tools read: `{"request", "config",
+"holdout", "timings_s", "speedup", "speedup_with_classifier", "num_samples",
+"feature_extractor", "training", "unlearning", "metrics": {model: {name:
+value}}, "retrained_spread", "position", "membership_gaps", "missing"}`.
+`metrics.retrained` is the mean over the `retrain.num_models` retrained
+models (`metrics.retrained_models` each of them), the gold standard;
+`retrained_spread` their [min, max], `position` where each other model lies
+against that spread, and `membership_gaps` each model's AUC minus the
+retrained models' mean AUC with a paired bootstrap interval.
+`report.md` shows the same as tables.
 """
 
 import os
 from typing import Any, Optional
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
 from gan_unlearn_jax import metrics as metrics_lib
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import pictures
 from gan_unlearn_jax.evaluators import base
-from gan_unlearn_jax.evaluators import membership
 
 MODELS = ('original', 'unlearned', 'retrained', 'finetuned')
 FEATURE_EXTRACTOR = ('penultimate layer of the classifier C '
                      '(checkpoints/classifier)')
-SAMPLES_PNG = 'report_samples.png'
-NEAREST_PNG = 'report_nearest.png'
-MEMBERSHIP_PNG = 'report_membership.png'
+SAMPLES_PNG, NEAREST_PNG, MEMBERSHIP_PNG = (pictures.SAMPLES_PNG,
+                                            pictures.NEAREST_PNG,
+                                            pictures.MEMBERSHIP_PNG)
 
 
-def speedup(timings: dict[str, float]) -> Optional[float]:
-  """Retrain seconds / unlearn seconds (precompute included), when both ran."""
-  if 'retrain' in timings and timings.get('unlearn'):
-    return timings['retrain'] / timings['unlearn']
-  return None
+def speedup(timings: dict[str, float],
+            unlearning: Optional[dict]) -> dict[str, Optional[float]]:
+  """The retrain's seconds (the mean of the retrains timed) over the
+  unlearning's (checks, precomputation and saving included), and the same
+  with `C`'s training counted once on the unlearning's side: `C` is a cost
+  unlearning has and retraining has not. None when the unlearning took no
+  step: a request that needs none is no speed-up."""
+  retrains = [v for k, v in timings.items() if k.startswith('retrain_')]
+  retrain, unlearn = (np.mean(retrains) if retrains else None,
+                      timings.get('unlearn'))
+  if not (retrain and unlearn and unlearning and unlearning['steps']):
+    return {'speedup': None, 'speedup_with_classifier': None}
+  classifier = timings.get('classifier')
+  return {'speedup': retrain / unlearn,
+          'speedup_with_classifier': (retrain / (unlearn + classifier)
+                                      if classifier else None)}
+
+
+def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
+  return {k: v for k, v in _flatten(metrics).items()
+          if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def retrained_distribution(models: list[dict[str, Any]]):
+  """(mean, {metric: [min, max]}) of the numbers every retrained model has."""
+  numbers = [_numbers(m) for m in models]
+  keys = [k for k in numbers[0] if all(k in n for n in numbers)]
+  mean = {k: float(np.mean([n[k] for n in numbers])) for k in keys}
+  spread = {k: [float(min(n[k] for n in numbers)),
+                float(max(n[k] for n in numbers))] for k in keys}
+  return mean, spread
+
+
+def position(metrics: dict[str, Any], spread: dict[str, list]) -> dict:
+  """Where each number of a model lies against the retrained spread."""
+  where = lambda v, low, high: ('below' if v < low else
+                                'above' if v > high else 'within')
+  return {k: where(v, *spread[k]) for k, v in _numbers(metrics).items()
+          if k in spread}
 
 
 def build(config: ml_collections.ConfigDict, request_json: dict,
-          timings: dict[str, float], training: dict[str, int],
-          unlearning: Optional[dict], metrics: dict[str, dict],
+          holdout: dict[str, int], timings: dict[str, float],
+          training: dict[str, int], unlearning: Optional[dict],
+          metrics: dict[str, dict], gaps: dict[str, dict],
           missing: dict[str, str]) -> dict[str, Any]:
-  """The report's JSON; `unlearning` is the unlearned model's record.json."""
+  """The report's JSON. `metrics` has a dict per evaluated model (retrained
+  ones as `retrained/<k>`); `unlearning` is the unlearned model's
+  record.json; `gaps` are `membership_gaps`."""
+  retrained = [m for name, m in metrics.items()
+               if name.startswith('retrained/')]
+  metrics = {name: m for name, m in metrics.items()
+             if not name.startswith('retrained/')}
+  spread = {}
+  if retrained:
+    metrics['retrained'], spread = retrained_distribution(retrained)
+    metrics['retrained_models'] = retrained
   return {'request': request_json, 'config': config.to_dict(),
-          'timings_s': timings, 'speedup': speedup(timings),
+          'holdout': holdout, 'timings_s': timings,
+          **speedup(timings, unlearning),
           'num_samples': config.evaluation.num_samples,
           'feature_extractor': FEATURE_EXTRACTOR, 'training': training,
-          'unlearning': unlearning, 'metrics': metrics, 'missing': missing}
+          'unlearning': unlearning, 'metrics': metrics,
+          'retrained_spread': spread,
+          'position': {m: position(metrics[m], spread) for m in MODELS
+                       if m in metrics and m != 'retrained' and spread},
+          'membership_gaps': gaps, 'missing': missing}
+
+
+def membership_gaps(scores: dict[str, dict[str, tuple]]) -> dict:
+  """{model: {attack: {gap, ci95}}}: each model's AUC minus the mean AUC of
+  the retrained models (`scores` keys `retrained/<k>`), paired."""
+  references = [s for name, s in scores.items()
+                if name.startswith('retrained/')]
+  if not references:
+    return {}
+  return {model: {attack: metrics_lib.paired_auc_difference(
+      pair, [reference[attack] for reference in references])
+                  for attack, pair in attacks.items()}
+          for model, attacks in scores.items()
+          if not model.startswith('retrained/')}
 
 
 def _flatten(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -74,14 +142,38 @@ def _gap(value, reference) -> str:
   return ''
 
 
+def _unlearning_line(unlearning: Optional[dict]) -> str:
+  if not unlearning:
+    return 'not run'
+  if unlearning['no_step_needed']:
+    verdict = 'no step needed (the original is inside the stop band)'
+  elif unlearning['overshoot']:
+    verdict = (f"overshot the stop band after {unlearning['steps_run']} "
+               f"steps; kept the state after {unlearning['steps']}")
+  elif unlearning['in_band']:
+    verdict = f"{unlearning['steps']} steps, inside the stop band"
+  else:
+    verdict = f"{unlearning['steps']} steps, all epochs run"
+  if 'stop_auc' not in unlearning:
+    return verdict
+  low, high = unlearning['stop_auc_ci95']
+  band_low, band_high = unlearning['forget_auc_band']
+  return (f"{verdict}; probe AUC {unlearning['stop_auc']:.3f} [{low:.3f}, "
+          f"{high:.3f}], band [{band_low:.3f}, {band_high:.3f}]")
+
+
 def markdown(report: dict[str, Any]) -> str:
-  """`report.md`: the request, the set-up, and one table of every metric."""
+  """`report.md`: the request, the set-up, and tables of every metric."""
   request, training = report['request'], report['training']
   models = [m for m in MODELS if m in report['metrics']]
   flat = {m: _flatten(report['metrics'][m]) for m in models}
   keys = list(dict.fromkeys(k for m in models for k in flat[m]))
-  gaps = [m for m in models if m != 'retrained'] if 'retrained' in flat else []
-  header = ['metric', *models, *(f'{m} - retrained' for m in gaps)]
+  spread = report['retrained_spread']
+  num_retrained = len(report['metrics'].get('retrained_models', []))
+  header = ['metric', *models, *(['retrained min', 'retrained max']
+                                 if spread else [])]
+  holdout = report['holdout']
+  speed = lambda key: (f'{report[key]:.1f}x' if report[key] else 'n/a')
   lines = [
       f"# Unlearning report: {request['kind']} request `{request['name']}`",
       '',
@@ -93,80 +185,44 @@ def markdown(report: dict[str, Any]) -> str:
          if request.get('canaries') else ''),
       f"- original: {training['epochs']} epochs, {training['steps']} steps "
       f"on {training['examples']} {report['config']['data']['name']} images",
+      f"- holdout slice (non-members, never trained on): {holdout['size']} "
+      f"training-split images, {holdout['probe']} for the stop rule, "
+      f"{holdout['evaluation']} for the evaluation",
+      f"- retrained: {num_retrained} models with distinct seeds (the column "
+      '`retrained` is their mean)',
       f"- {report['num_samples']} generated samples per model (same latents); "
       f"features: {report['feature_extractor']}",
-      '- unlearning: ' + (
-          f"{report['unlearning']['steps']} steps, "
-          + ('stopped by the stop rule' if report['unlearning']['stopped_early']
-             else 'all epochs run') if report['unlearning'] else 'not run'),
+      '- unlearning: ' + _unlearning_line(report['unlearning']),
       '- timings (s): ' + ', '.join(
           f'{k} {v:.1f}' for k, v in sorted(report['timings_s'].items())),
-      '- speed-up (retrain s / unlearn s, precompute included): '
-      + (f"{report['speedup']:.1f}x" if report['speedup'] else 'n/a'),
-      '', '| ' + ' | '.join(header) + ' |',
-      '|' + '---|' * len(header)]
+      f"- speed-up (retrain s / unlearn s): {speed('speedup')}; with C's "
+      f"training counted: {speed('speedup_with_classifier')}",
+      '', '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
   for key in keys:
     row = [key, *(_cell(flat[m].get(key)) for m in models),
-           *(_gap(flat[m].get(key), flat['retrained'].get(key)) for m in gaps)]
+           *(_cell(v) for v in spread.get(key, [None, None]) if spread)]
     lines.append('| ' + ' | '.join(row) + ' |')
+  if report['membership_gaps']:
+    lines += ['', 'Membership AUC minus the retrained models\' mean, with a '
+              'paired bootstrap 95% interval:', '',
+              '| model | ' + ' | '.join(next(iter(
+                  report['membership_gaps'].values()))) + ' |']
+    lines.append('|---' * (1 + len(next(iter(
+        report['membership_gaps'].values())))) + '|')
+    for model, gaps in report['membership_gaps'].items():
+      lines.append(f'| {model} | ' + ' | '.join(
+          f"{g['gap']:+.3f} [{g['ci95'][0]:+.3f}, {g['ci95'][1]:+.3f}]"
+          for g in gaps.values()) + ' |')
   lines += ['', *(f'- not evaluated: {m}: {why}'
                   for m, why in report['missing'].items())]
+  pictured = [m for m in models if m != 'retrained'] + (
+      ['retrained/0'] if num_retrained else [])
   lines += ['', f'Pictures: `{SAMPLES_PNG}` (8x8 samples from the same latents,'
-            f" left to right: {', '.join(models)}), `{NEAREST_PNG}` (top row:"
-            ' the first 8 forget images; below, each model\'s nearest sample, '
-            f"in the order {', '.join(models)}), `{MEMBERSHIP_PNG}` "
-            '(membership scores of the forget images and of as many held-out '
-            'ones).', '']
+            f" left to right: {', '.join(pictured)}), `{NEAREST_PNG}` (top "
+            'row: the first 8 forget images; below, each model\'s nearest '
+            f"sample, in the same order), `{MEMBERSHIP_PNG}` (membership "
+            'scores of the forget images and of the holdout\'s).', '']
   return '\n'.join(lines)
-
-
-def _side_by_side(grids: list[np.ndarray], gap: int = 4) -> np.ndarray:
-  height = max(g.shape[0] for g in grids)
-  spacer = np.full((height, gap, grids[0].shape[2]), 255, np.uint8)
-  padded = [np.pad(g, ((0, height - g.shape[0]), (0, 0), (0, 0)),
-                   constant_values=255) for g in grids]
-  parts = [p for g in padded for p in (g, spacer)][:-1]
-  return np.concatenate(parts, axis=1)
-
-
-def membership_figure(models: dict[str, base.Model], context: base.Context,
-                      path: str) -> None:
-  """Histograms of the forget images' and held-out images' scores."""
-  # Here only: importing the package should not start matplotlib.
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use('Agg')  # Files only; never a display.
-  from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
-  attacks = ('whitebox', 'blackbox')
-  figure, axes = pyplot.subplots(len(attacks), len(models), squeeze=False,
-                                 figsize=(3 * len(models), 5))
-  for column, (name, model) in enumerate(models.items()):
-    scores = membership.attack_scores(context, model)
-    for row, attack in enumerate(attacks):  # Rows: white-box, black-box.
-      members, nonmembers = scores[attack]
-      ax = axes[row, column]
-      bins = np.histogram_bin_edges(np.concatenate([members, nonmembers]), 20)
-      ax.hist(nonmembers, bins, alpha=0.6, label='held-out')
-      ax.hist(members, bins, alpha=0.6, label='forget')
-      ax.set_title(f'{name}: AUC '
-                   f'{metrics_lib.roc_auc(members, nonmembers):.2f}',
-                   fontsize=9)
-      ax.set_xlabel('D score' if attack == 'whitebox'
-                    else '- distance to nearest sample', fontsize=8)
-      ax.tick_params(labelsize=7)
-    axes[0, 0].set_ylabel('white-box (LOGAN)', fontsize=8)
-    axes[1, 0].set_ylabel('black-box (GAN-Leaks)', fontsize=8)
-  axes[0, 0].legend(fontsize=7)
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  pyplot.close(figure)
-
-
-def _nearest_samples(model: base.Model, images: jax.Array) -> np.ndarray:
-  """The model's sample nearest (L2) to each of `images`."""
-  flat = lambda x: x.reshape(x.shape[0], -1)
-  nearest = jnp.argmin(metrics_lib.squared_distances(
-      flat(images), flat(model.samples)), 1)
-  return np.asarray(model.samples[nearest])
 
 
 def write(workdir: str, report: dict[str, Any], models: dict[str, base.Model],
@@ -177,16 +233,6 @@ def write(workdir: str, report: dict[str, Any], models: dict[str, base.Model],
   monitoring.write_json(os.path.join(workdir, 'report.json'), report)
   with open(os.path.join(workdir, 'report.md'), 'w') as f:
     f.write(markdown(report))
-  ordered = {m: models[m] for m in MODELS if m in models}
-  monitoring.save_png(
-      _side_by_side([monitoring.image_grid(m.samples[:64])
-                     for m in ordered.values()]),
-      os.path.join(workdir, SAMPLES_PNG))
-  forget_images = context.train_split.images[context.request.forget_ids[:8]]
-  rows = [np.asarray(forget_images)] + [
-      _nearest_samples(m, forget_images) for m in ordered.values()]
-  monitoring.save_png(monitoring.image_grid(np.concatenate(rows),
-                                           columns=len(rows[0])),
-                      os.path.join(workdir, NEAREST_PNG))
-  if 'membership' in evaluator_names:
-    membership_figure(ordered, context, os.path.join(workdir, MEMBERSHIP_PNG))
+  pictured = ('original', 'unlearned', 'retrained/0', 'finetuned')
+  pictures.write(workdir, {m: models[m] for m in pictured if m in models},
+                 context, evaluator_names)

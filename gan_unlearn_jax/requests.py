@@ -3,7 +3,7 @@
 A request is one string, `config.unlearn.request`:
 
   random:64       64 random training examples (seed 0; `random:64:3`: seed 3)
-  ids:12,17       these training examples (`ids:[12, 17]` also reads)
+  ids:10,14       these training examples (`ids:[10, 14]` also reads)
   file:ids.json   the ids in a file: a JSON list, or one integer a line
   canaries        the marked canaries (`data.canaries`)
   class:7         every training example of a class (`class:cat`: by name)
@@ -97,7 +97,7 @@ def _class_index(spec: str, value: str, dataset: str) -> int:
 
 
 def _item_ids(spec: str, ids: list, train_ids: np.ndarray,
-              num_examples: int) -> np.ndarray:
+              num_examples: int, holdout_ids: np.ndarray) -> np.ndarray:
   if not ids:
     _refuse(spec, 'the forget set is empty.')
   bad = [i for i in ids if isinstance(i, bool) or not isinstance(
@@ -112,6 +112,11 @@ def _item_ids(spec: str, ids: list, train_ids: np.ndarray,
   unique, counts = np.unique(ids, return_counts=True)
   if (counts > 1).any():
     _refuse(spec, f'duplicated ids {unique[counts > 1][:5].tolist()}.')
+  held_out = np.intersect1d(ids, holdout_ids)
+  if held_out.size:
+    _refuse(spec, f'ids {held_out[:5].tolist()} are in the holdout slice '
+            '(config.data.holdout_size): non-members that no model trains on, '
+            'so there is nothing to forget.')
   untrained = np.setdiff1d(ids, train_ids)
   if untrained.size:
     _refuse(spec, f'ids {untrained[:5].tolist()} are not in the '
@@ -124,7 +129,8 @@ def _item_ids(spec: str, ids: list, train_ids: np.ndarray,
 
 def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
                   train_labels: np.ndarray,
-                  canary_ids: Optional[np.ndarray] = None) -> ForgetRequest:
+                  canary_ids: Optional[np.ndarray] = None,
+                  holdout_ids: Optional[np.ndarray] = None) -> ForgetRequest:
   """Builds the request `spec` (`config.unlearn.request`), or raises a
   `UserError`.
 
@@ -134,6 +140,7 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
     train_ids: the ids the original model was trained on.
     train_labels: labels of the whole training split.
     canary_ids: the planted canaries (`canaries.canary_ids`).
+    holdout_ids: the holdout slice (`input_pipeline.holdout_ids`).
   """
   if not isinstance(spec, str):
     _refuse(spec, f'give a string of one of the forms {FORMS}.')
@@ -164,7 +171,8 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
   if kind in ('ids', 'file') and value:
     ids = (_read_ids(value) if kind == 'ids'
            else _read_ids_file(spec, value))
-    ids = _item_ids(spec, ids, train_ids, len(train_labels))
+    ids = _item_ids(spec, ids, train_ids, len(train_labels),
+                    np.asarray([] if holdout_ids is None else holdout_ids))
     digest = hashlib.sha256(ids.tobytes()).hexdigest()[:8]
     return ForgetRequest('item', f'items{len(ids)}-{digest}', ids)
   _refuse(spec, f'unknown request; give one of the forms {FORMS}.')

@@ -19,6 +19,7 @@ STREAMS = (
     'checks',           # The latents of the stop rule's class or mark checks.
     'unlearning',       # Batches and latents of the cascaded steps.
     'evaluation',       # The latents every model is evaluated on.
+    'reconstruction',   # The starting latents of the reconstruction attack.
     'downstream',       # The downstream classifier's parameters and order.
 )
 

@@ -173,28 +173,30 @@ def unlearning_optimizer(config: ml_collections.ConfigDict,
       config.train.beta1, config.train.beta2, cfg.fresh_optimizer)
 
 
-def _should_stop(config, request, g_state, d_state, c_state,
-                 forget_images, probe_images, check_latents):
-  """The `heldout_match` rule: D cannot tell forget images from probe
-  images (AUC <= 0.5 + margin), and, for a class or canaries, G rarely
-  draws the class or the mark (share < `unlearn.class_rate_stop` or
+def _check(config, request, g_state, d_state, c_state, forget_images,
+           probe_images, check_latents) -> tuple[bool, dict, tuple]:
+  """The `heldout_match` rule, a two-sided band: D (in inference mode, as it
+  is attacked) can tell forget images from probe images no better and no
+  worse than chance, `|AUC - 0.5| <= margin`; and, for a class or canaries,
+  G rarely draws the class or the mark (share < `unlearn.class_rate_stop` or
   `unlearn.canary_rate_stop`).
 
   margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
-  standard error for these image counts when D cannot tell them apart): an
-  AUC within the noise of a small forget set starts no unlearning.
+  standard error for these image counts when D cannot tell them apart).
+  Returns (in band, status, (forget scores, probe scores)).
   """
   cfg = config.unlearn
   forget = forget_images[:cfg.check_size]
   probe = probe_images[:cfg.check_size]
   # One call (inference mode: no batch statistics), one compilation.
-  scores = sampling.discriminator_scores(d_state,
-                                         jnp.concatenate([forget, probe]))
-  auc = metrics.roc_auc(scores[:len(forget)], scores[len(forget):])
-  limit = 0.5 + max(cfg.tolerance, cfg.tolerance_se * metrics.auc_null_se(
+  scores = np.asarray(sampling.discriminator_scores(
+      d_state, jnp.concatenate([forget, probe])))
+  scores = scores[:len(forget)], scores[len(forget):]
+  auc = metrics.roc_auc(*scores)
+  margin = max(cfg.tolerance, cfg.tolerance_se * metrics.auc_null_se(
       len(forget), len(probe)))
-  status = {'forget_auc': auc, 'forget_auc_limit': limit}
-  stop = auc <= limit
+  status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
+  stop = abs(auc - 0.5) <= margin
   if request.kind == 'class':
     classes = jnp.argmax(classifier.predict_logits(
         c_state, sampling.generate(g_state, check_latents)), -1)
@@ -207,7 +209,20 @@ def _should_stop(config, request, g_state, d_state, c_state,
                           ('canary_rate', 'canary_rate_stop')):
     if rate in status:
       stop = stop and status[rate] < cfg[rate_stop]
-  return stop, status
+  return stop, status, scores
+
+
+@dataclasses.dataclass
+class _Kept:
+  """The state a request ends in, with the check that chose it."""
+  calls: int
+  states: Any  # Host copies; None for the original.
+  status: dict[str, Any]
+  scores: tuple[np.ndarray, np.ndarray]
+
+  @property
+  def distance(self) -> float:
+    return abs(self.status['forget_auc'] - 0.5)
 
 
 def unlearn_request(config: ml_collections.ConfigDict,
@@ -221,16 +236,22 @@ def unlearn_request(config: ml_collections.ConfigDict,
   """Unlearns `request` from the original G and D; writes no files.
 
   `train_images [N, H, W, C]` are indexed by `train_ids` (what an epoch of
-  the original's training walks through); `probe_images` are held-out images
-  of the forget set's kind (`heldout.probe_images`) for the stop rule and the
+  the original's training walks through); `probe_images` are holdout images
+  of the forget set's kind (the probe half) for the stop rule and the
   `heldout` fake label. `pool`: this original's `substitution_pool`, or a
   function that returns it (called only when a step is needed); computed
   here when not given. `writer` receives the metrics for TensorBoard.
 
-  Returns the unlearned states and the record: `steps` (calls of the step),
-  `d_updates` and `g_updates` (the `staged` cascade updates one model a
-  call), `stopped_early`, `precompute_s`, `loop_s`, the last stop-rule
-  status and `precomputed` (the arrays' summary; None without a step).
+  With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
+  band, or after `unlearn.epochs`; an AUC below the band is an overshoot,
+  and the request then ends in the state closest to the band checked before
+  it (the original, if that was the first check). Returns the unlearned states and the record:
+  `steps` (calls of the step that led to the returned states), `steps_run`
+  (all calls, rolled-back ones included), `d_updates` and `g_updates` (the
+  `staged` cascade updates one model a call), `no_step_needed`, `in_band`,
+  `overshoot`, `stop_auc` with its bootstrap `stop_auc_ci95`, the returned
+  state's stop-rule status, `precompute_s`, `loop_s` and `precomputed` (the
+  arrays' summary; None without a step).
   """
   cfg = config.unlearn
   start = time.perf_counter()
@@ -247,20 +268,25 @@ def unlearn_request(config: ml_collections.ConfigDict,
   name = f'unlearned/{request.name}'
   write = writer.write if writer else lambda step, values: None
   progress = monitoring.Progress(name, 0, max_calls)
+  by_rule = cfg.stop == 'heldout_match'
 
   def check(calls, g_state, d_state, values):
-    stopped, status = _should_stop(config, request, g_state, d_state, c_state,
-                                   forget_images, probe_images, check_latents)
-    write(calls, status)
-    progress.update(calls, {**values, **status})
-    return stopped, status
+    in_band, status, scores = _check(config, request, g_state, d_state,
+                                     c_state, forget_images, probe_images,
+                                     check_latents)
+    write(calls, {'forget_auc': status['forget_auc'],
+                  **{k: v for k, v in status.items() if k.endswith('rate')}})
+    progress.update(calls, {**values, 'forget_auc': status['forget_auc']})
+    return in_band, _Kept(calls, None, status, scores)
 
-  calls, stopped, status, precomputed, precompute_s = 0, False, {}, None, 0.0
-  if cfg.stop == 'heldout_match':
+  calls, in_band, overshoot, kept = 0, False, False, None
+  precomputed, precompute_s = None, 0.0
+  if by_rule:
     # Checked before anything else: a forget set that the original already
     # cannot tell from held-out data needs no unlearning, nor precomputation.
-    stopped, status = check(0, g_state, d_state, {})
-  if not stopped and max_calls:
+    in_band, kept = check(0, g_state, d_state, {})
+    best = kept
+  if not in_band and max_calls:
     precompute_start = time.perf_counter()
     precomputed = jax.block_until_ready(precomputation.precompute(
         config, request, g_state, d_state, c_state, train_images, train_ids,
@@ -279,7 +305,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
         rngs.key(config.seed, 'unlearning'), jnp.zeros((), jnp.int32)))
-    while not stopped and calls < max_calls:
+    while not in_band and not overshoot and calls < max_calls:
       update = schedule[calls % len(schedule)]
       g_state, d_state, counter, scalars = steps[update](
           g_state, d_state, arrays, rng, counter)
@@ -288,17 +314,35 @@ def unlearn_request(config: ml_collections.ConfigDict,
         values = monitoring.check_finite(jax_utils.unreplicate(scalars), name,
                                          calls)
         write(calls, values)
-        if cfg.stop == 'heldout_match':
-          stopped, status = check(
-              calls, *jax_utils.unreplicate((g_state, d_state)), values)
-        else:
+        if not by_rule:
           progress.update(calls, values)
+          continue
+        states = jax_utils.unreplicate((g_state, d_state))
+        in_band, now = check(calls, *states, values)
+        overshoot = now.status['forget_auc'] < now.status['forget_auc_band'][0]
+        if not overshoot and now.distance <= best.distance:
+          now.states = jax.device_get(states)  # Kept beyond the donation.
+          best = now
     g_state, d_state = jax_utils.unreplicate((g_state, d_state))
+  if by_rule and overshoot:  # Rolled back to the best state before it.
+    kept = best
+    g_state, d_state = (original if kept.states is None else
+                        jax.tree.map(jnp.asarray, kept.states))
+  elif by_rule and calls:
+    kept = now
+  elif not by_rule:  # All epochs run: the last state's probe AUC, recorded.
+    in_band, kept = check(calls, g_state, d_state, {})
   jax.block_until_ready(d_state.params)
   updates = lambda new, old: int(new.step) - int(old.step)
-  return (g_state, d_state), {
-      'steps': calls, 'd_updates': updates(d_state, original[1]),
-      'g_updates': updates(g_state, original[0]),
-      'stopped_early': bool(stopped), 'precompute_s': precompute_s,
-      'loop_s': time.perf_counter() - start - precompute_s, **status,
-      'precomputed': precomputed.summary() if precomputed else None}
+  record = {'steps': kept.calls, 'steps_run': calls,
+            'd_updates': updates(d_state, original[1]),
+            'g_updates': updates(g_state, original[0]),
+            'no_step_needed': bool(in_band and not calls),
+            'in_band': bool(in_band), 'overshoot': bool(overshoot),
+            'precompute_s': precompute_s,
+            'loop_s': time.perf_counter() - start - precompute_s,
+            'precomputed': precomputed.summary() if precomputed else None}
+  record.update(kept.status, stop_auc=kept.status['forget_auc'],
+                stop_auc_ci95=list(metrics.bootstrap_interval(
+                    *kept.scores, num_resamples=200)))
+  return (g_state, d_state), record

@@ -20,7 +20,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
        f'unknown dataset; choose one of {sorted(input_pipeline.DATASETS)}.')
   for field in ('train.batch_size', 'train.epochs', 'model.latent_dim',
                 'model.g_width', 'model.d_width', 'train.log_every',
-                'train.checkpoint_every', 'data.canary_repeats'):
+                'train.checkpoint_every', 'data.canary_repeats',
+                'data.holdout_size', 'retrain.num_models'):
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
@@ -37,7 +38,11 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                 'substitution.num_class_latents', 'fake_label.num_samples',
                 'classifier.epochs', 'classifier.batch_size',
                 'evaluation.num_samples', 'evaluation.max_members',
-                'evaluation.downstream_epochs'):
+                'evaluation.downstream_epochs', 'evaluation.num_remaining',
+                'evaluation.reconstruction_starts',
+                'evaluation.reconstruction_steps',
+                'evaluation.reconstruction_max_images',
+                'evaluation.min_class_samples'):
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')

@@ -10,8 +10,6 @@ import pytest
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
-from gan_unlearn_jax import heldout
-from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import train
 from gan_unlearn_jax.errors import UserError
 
@@ -26,54 +24,58 @@ def setting():
   return config, exp, states, c_state
 
 
-def _evaluate(setting, test_split, names=None):
-  config, exp, states, c_state = setting
-  context = evaluators.Context(config, c_state, exp.request, exp.train_split,
-                               test_split)
-  return evaluators.evaluate(context, context.model('m', *states),
-                             names or config.evaluation.evaluators)
+def _context(setting, train_split=None):
+  config, exp, _, c_state = setting
+  return evaluators.Context(config, c_state, exp.request,
+                            train_split or exp.train_split, exp.test_split,
+                            exp.holdout, exp.train_ids)
+
+
+def _evaluate(setting, train_split=None, names=None):
+  context = _context(setting, train_split)
+  return evaluators.evaluate(context, context.model('m', *setting[2]),
+                             names or setting[0].evaluation.evaluators)
 
 
 def test_registry_names_every_evaluator_and_refuses_others():
   assert evaluators.names() == ['canary_rate', 'class_rate', 'downstream',
-                                'membership', 'sample_quality']
+                                'membership', 'reconstruction',
+                                'sample_quality']
   with pytest.raises(UserError, match="unknown evaluator 'fid'"):
     evaluators.get('fid')
 
 
 def test_evaluators_that_do_not_apply_report_nothing(setting):
-  assert _evaluate(setting, setting[1].test_split,
-                   ('class_rate', 'canary_rate')) == {}
+  assert _evaluate(setting, names=('class_rate', 'canary_rate')) == {}
 
 
-def test_evaluation_never_reads_the_probe_half(setting):
-  test_split = setting[1].test_split
-  probe = heldout.probe_ids(test_split)
+def test_evaluation_never_reads_the_holdouts_probe_half(setting):
+  _, exp, _, _ = setting
+  images = exp.train_split.images
   # The probe half (what the stop rule and the fake label saw) overwritten.
-  scrambled = input_pipeline.Split(
-      test_split.images.at[probe].set(1.0),
-      test_split.labels.at[probe].set((test_split.labels[probe] + 1) % 10))
-  metrics = _evaluate(setting, test_split)
-  assert {'mia_whitebox_auc', 'mia_blackbox_auc', 'fcd', 'classifier_score',
+  scrambled = dataclasses.replace(
+      exp.train_split, images=images.at[exp.holdout.probe_ids].set(1.0))
+  metrics = _evaluate(setting)
+  assert {'mia_whitebox_auc', 'mia_blackbox_auc', 'mia_reconstruction_auc',
+          'mia_whitebox_remaining_auc', 'fcd', 'kid', 'classifier_score',
           'downstream_accuracy'} <= set(metrics)
+  assert metrics['num_nonmembers'] == len(exp.holdout.evaluation_ids)
   assert _evaluate(setting, scrambled) == metrics
   # The evaluation half is read: changing it changes the numbers.
-  evaluation = heldout.evaluation_ids(test_split)
   changed = dataclasses.replace(
-      test_split, images=test_split.images.at[evaluation].multiply(-1.0))
-  assert _evaluate(setting, changed, ('sample_quality',))['fcd'] != (
-      metrics['fcd'])
+      exp.train_split, images=images.at[exp.holdout.evaluation_ids].multiply(
+          -1.0))
+  assert _evaluate(setting, changed, ('membership',))['mia_whitebox_auc'] != (
+      metrics['mia_whitebox_auc'])
 
 
 def test_models_share_their_samples_between_evaluators(setting):
-  config, exp, states, c_state = setting
-  context = evaluators.Context(config, c_state, exp.request, exp.train_split,
-                               exp.test_split)
-  model = context.model('m', *states)
+  context = _context(setting)
+  model = context.model('m', *setting[2])
   evaluators.evaluate(context, model, ('sample_quality', 'membership'))
   samples = model.samples
   evaluators.evaluate(context, model, ('canary_rate',))
   assert model.samples is samples
-  assert samples.shape == (config.evaluation.num_samples, 28, 28, 1)
+  assert samples.shape == (setting[0].evaluation.num_samples, 28, 28, 1)
   assert bool(jnp.all(jnp.abs(samples) <= 1))
   assert np.isclose(model.sample_probabilities.sum(1), 1, atol=1e-4).all()

@@ -61,11 +61,11 @@ def test_bad_config_exits_with_message_and_writes_nothing(tmp_path):
 
 def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   # configs/test.py: --config.mode=all; the README's request, as written.
-  result = run_main(tmp_path, '--config.unlearn.request=ids:12,17',
+  result = run_main(tmp_path, '--config.unlearn.request=ids:10,14',
                     '--config.unlearn.stop=epochs')
   assert result.returncode == 0, result.stderr[-3000:]
   request = 'items2-' + hashlib.sha256(
-      np.array([12, 17], np.int64).tobytes()).hexdigest()[:8]
+      np.array([10, 14], np.int64).tobytes()).hexdigest()[:8]
   for name in ('original', 'classifier', f'unlearned/{request}',
                f'retrained/{request}', f'finetuned/{request}'):
     assert os.listdir(tmp_path / 'checkpoints' / name), name
@@ -73,31 +73,51 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
     timings = json.load(f)
   assert set(timings) == {'train', 'classifier', 'requests'}
   stages = timings['requests'][request]
-  assert set(stages) == {'unlearn', 'unlearn_precompute', 'retrain',
+  assert set(stages) == {'unlearn', 'unlearn_precompute', 'retrain_0',
                          'finetune'}
   assert 0 < stages['unlearn_precompute'] < stages['unlearn']
   with open(tmp_path / 'report.json') as f:
     report = json.load(f)
   assert {'request', 'config', 'timings_s', 'speedup', 'num_samples',
           'feature_extractor', 'metrics'} <= set(report)
-  assert report['request']['forget_ids'] == [12, 17]
+  assert report['request']['forget_ids'] == [10, 14]
   assert report['unlearning']['steps'] == 4  # 4 passes of one batch.
   assert report['timings_s'] == {'train': timings['train'],
                                  'classifier': timings['classifier'], **stages}
   assert report['speedup'] == pytest.approx(
-      stages['retrain'] / stages['unlearn'])
+      stages['retrain_0'] / stages['unlearn'])
+  assert report['speedup_with_classifier'] == pytest.approx(
+      stages['retrain_0'] / (stages['unlearn'] + timings['classifier']))
+  assert report['holdout'] == {'size': 2000, 'probe': 1000,
+                               'evaluation': 1000}
+  assert set(report['unlearning']) >= {
+      'steps', 'no_step_needed', 'stop_auc', 'stop_auc_ci95', 'overshoot'}
+  gaps = report['membership_gaps']['unlearned']
+  assert set(gaps) == {f'{attack}{suffix}' for suffix in ('', '_remaining')
+                       for attack in ('whitebox', 'blackbox',
+                                      'reconstruction')}
+  assert all(g['ci95'][0] <= g['gap'] <= g['ci95'][1] for g in gaps.values())
   assert report['num_samples'] == 512
   assert set(report['metrics']) == {'original', 'unlearned', 'retrained',
-                                    'finetuned'}
-  for metrics in report['metrics'].values():
-    for key in ('mia_whitebox_auc', 'mia_blackbox_auc', 'fcd',
+                                    'retrained_models', 'finetuned'}
+  assert len(report['metrics']['retrained_models']) == 1
+  assert report['metrics']['retrained']['fcd'] == (
+      report['metrics']['retrained_models'][0]['fcd'])
+  for model in ('original', 'unlearned', 'retrained_models', 'finetuned'):
+    metrics = report['metrics'][model]
+    metrics = metrics[0] if model == 'retrained_models' else metrics
+    for key in ('mia_whitebox_auc', 'mia_blackbox_auc',
+                'mia_reconstruction_auc', 'mia_whitebox_remaining_auc',
+                'mia_whitebox_tpr_at_1pct_fpr', 'fcd', 'kid',
                 'classifier_score', 'downstream_accuracy'):
       assert math.isfinite(metrics[key]), key
     assert 0 < metrics['downstream_accuracy'] <= 1
     assert len(metrics['fcd_per_class']) == 10
     assert metrics['num_members'] == 2
+    assert metrics['num_nonmembers'] == 1000
+    assert metrics['mia_whitebox_realised_fpr_at_1pct'] == 0.01
   table = (tmp_path / 'report.md').read_text()
-  assert '| fcd |' in table and 'unlearned - retrained' in table
+  assert '| fcd |' in table and 'paired bootstrap' in table
   # Four 8x8 grids of 28x28 samples with 4-pixel gaps.
   assert Image.open(tmp_path / 'report_samples.png').size == (
       4 * 8 * 28 + 3 * 4, 8 * 28)

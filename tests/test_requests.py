@@ -138,3 +138,29 @@ def test_unknown_mode_and_evaluator_are_refused(test_config, tmp_path):
   with pytest.raises(UserError, match="unknown evaluator 'fid'"):
     experiment.run(test_config, str(tmp_path / 'b'))
   assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()
+
+
+def test_holdout_ids_are_refused_and_never_trained_on(test_config):
+  with pytest.raises(UserError, match='ids \\[5\\] are in the holdout slice'):
+    requests.parse_request('ids:5,6', 'mnist', np.arange(6, 100), LABELS,
+                           holdout_ids=np.array([0, 5]))
+  exp = experiment.Experiment(test_config, '/nonexistent')
+  holdout = np.concatenate([exp.holdout.probe_ids, exp.holdout.evaluation_ids])
+  assert len(holdout) == len(np.unique(holdout)) == (
+      test_config.data.holdout_size)
+  assert not np.isin(exp.train_ids, holdout).any()
+  assert len(exp.holdout.probe_ids) == len(exp.holdout.evaluation_ids)
+  spec = f'ids:{exp.holdout.evaluation_ids[0]}'
+  with pytest.raises(UserError, match='holdout slice'):
+    requests.parse_request(spec, 'mnist', exp.train_ids,
+                           np.asarray(exp.train_split.labels),
+                           holdout_ids=holdout)
+
+
+def test_a_training_subset_larger_than_the_split_outside_the_holdout(
+    test_config, tmp_path):
+  test_config.data.holdout_size = 59000
+  with pytest.raises(UserError, match='config.data.train_size=2048: only '
+                     '1000 training-split examples'):
+    experiment.run(test_config, str(tmp_path / 'run'))
+  assert not (tmp_path / 'run').exists()

@@ -43,6 +43,11 @@ def _request(exp, spec):
                                 np.asarray(exp.train_split.labels))
 
 
+def _probe(exp, request):
+  return heldout.images_of_kind(exp.train_split, exp.holdout.probe_ids,
+                                request)
+
+
 def _run(trained, request, original=None, **unlearn_fields):
   config, _, exp, trained_original, c_state = trained
   original = original or trained_original
@@ -51,7 +56,7 @@ def _run(trained, request, original=None, **unlearn_fields):
     config.unlearn[key] = value
   return unlearn.unlearn_request(
       config, request, original, c_state, exp.train_split.images,
-      exp.train_ids, heldout.probe_images(exp.test_split, request))
+      exp.train_ids, _probe(exp, request))
 
 
 def _class_shares(g_state, c_state, n=1024):
@@ -76,7 +81,7 @@ def test_item_unlearning_moves_forget_scores_to_the_fake_label(trained):
   (_, d_state), record = _run(trained, request, fake_label='zero',
                               stop='epochs', epochs=6)
   after, remain_after = scores(d_state, sevens), scores(d_state, others)
-  assert record['steps'] == 12 and not record['stopped_early']
+  assert record['steps'] == 12 and not record['in_band']
   # Deterministic for the seed; measured 0.97 -> 0.40, others 0.75.
   assert before - after > 0.3, (before, after)
   assert remain_after - after > 0.3, (remain_after, after)
@@ -113,7 +118,7 @@ def test_class_substitution_latents_generate_the_class(trained):
   request = _request(exp, f'class:{forget_class}')
   pre = precomputation.precompute(config, request, g_state, d_state, c_state,
                            exp.train_split.images, exp.train_ids,
-                           heldout.probe_images(exp.test_split, request))
+                           _probe(exp, request))
   assert pre.sub_latents.shape == (config.substitution.num_class_latents,
                                    config.model.latent_dim)
   assert _class_rate_of(pre.sub_latents, g_state, c_state,
@@ -133,7 +138,7 @@ def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
   request = _request(exp, f'class:{forget_class}')
   pre = precomputation.precompute(config, request, g_state, d_state, c_state,
                            exp.train_split.images, exp.train_ids,
-                           heldout.probe_images(exp.test_split, request))
+                           _probe(exp, request))
   count = config.substitution.num_class_latents
   assert pre.sub_latents.shape[0] == pre.sub_targets.shape[0] == count + 48
   anchors = pre.sub_latents[count:]
@@ -208,10 +213,14 @@ def test_request_the_original_cannot_tell_apart_takes_no_step(trained):
   config.unlearn.tolerance, config.unlearn.tolerance_se = 0.0, 10.0
   (g_state, _), record = unlearn.unlearn_request(
       config, request, original, c_state, exp.train_split.images,
-      exp.train_ids, heldout.probe_images(exp.test_split, request), pool)
-  assert record['steps'] == 0 and record['stopped_early']
-  assert record['forget_auc_limit'] == pytest.approx(
-      0.5 + 10 * metrics.auc_null_se(32, config.unlearn.check_size))
+      exp.train_ids, _probe(exp, request), pool)
+  assert record['steps'] == record['steps_run'] == 0
+  assert record['no_step_needed'] and record['in_band']
+  margin = 10 * metrics.auc_null_se(32, config.unlearn.check_size)
+  assert record['forget_auc_band'] == pytest.approx([0.5 - margin,
+                                                     0.5 + margin])
+  low, high = record['stop_auc_ci95']
+  assert low <= record['stop_auc'] <= high
   assert record['precompute_s'] == 0 and record['precomputed'] is None
   chex.assert_trees_all_equal(g_state.params, original[0].params)
   # The loop writes nothing; the experiment saves what it returns.
@@ -315,10 +324,13 @@ def test_canary_request_probes_with_marked_images_and_checks_the_mark(
   _, _, exp, _, _ = trained
   request = requests.ForgetRequest('item', 'canaries8', exp.train_ids[:8],
                                    canaries=True)
-  assert canaries.has_mark(heldout.probe_images(exp.test_split, request)).all()
-  # No share of samples is below 0: the stop rule can never hold.
-  _, record = _run(trained, request, epochs=3, canary_rate_stop=0.0, check_every=1)
-  assert record['steps'] == 3 and not record['stopped_early']
+  assert canaries.has_mark(_probe(exp, request)).all()
+  # A band that holds every AUC, and no share of samples is below 0: the
+  # stop rule can never hold, and nothing overshoots.
+  _, record = _run(trained, request, epochs=3, canary_rate_stop=0.0,
+                   check_every=1, tolerance=1.0)
+  assert record['steps'] == 3 and not record['in_band']
+  assert not record['overshoot']
   assert 0 <= record['canary_rate'] <= 1
 
 
@@ -402,3 +414,4 @@ def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
   with open(os.path.join(trained[1], 'timings.json')) as f:
     recorded = json.load(f)['requests']
   assert {first.request.name, second.request.name} <= set(recorded)
+

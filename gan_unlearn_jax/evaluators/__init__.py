@@ -32,6 +32,18 @@ def get(name: str) -> Evaluator:
   return importlib.import_module(f'{__name__}.{name}').evaluate
 
 
+def attack_scores(context: Context, model: Model,
+                  evaluator_names: Sequence[str]) -> dict[str, tuple]:
+  """{attack: (member scores, non-member scores)} of every named evaluator
+  that is a membership attack (one with an `attack_scores` function)."""
+  scores = {}
+  for name in evaluator_names:
+    module = importlib.import_module(f'{__name__}.{name}')
+    if hasattr(module, 'attack_scores'):
+      scores.update(module.attack_scores(context, model))
+  return scores
+
+
 def evaluate(context: Context, model: Model,
              evaluator_names: Sequence[str]) -> dict[str, Any]:
   """The metrics of `model` from each named evaluator, in one flat dict."""
@@ -41,4 +53,4 @@ def evaluate(context: Context, model: Model,
   return results
 
 
-__all__ = ['Context', 'Model', 'evaluate', 'get', 'names']
+__all__ = ['Context', 'Model', 'attack_scores', 'evaluate', 'get', 'names']

@@ -26,27 +26,27 @@ from gan_unlearn_jax.train import TrainState
 class Context:
   """The data every model of one evaluation is measured against.
 
-  `request` may be None (sample-quality evaluators need none). Real images
-  are the evaluation half of the test split (`heldout.evaluation_ids`); the
-  probe half, which the unlearning saw, is never read.
+  Non-members come from the evaluation half of the holdout slice (training-
+  split images no model trained on; `heldout.py`), never from its probe
+  half, which the unlearning saw. Real images of sample quality and of the
+  downstream task are the test split. `request` may be None (sample-quality
+  evaluators need none).
   """
   config: ml_collections.ConfigDict
   c_state: Any
   request: Optional[requests.ForgetRequest]
   train_split: input_pipeline.Split
   test_split: input_pipeline.Split
+  holdout: heldout.Holdout
+  train_ids: np.ndarray
 
-  @functools.cached_property
-  def real_ids(self) -> np.ndarray:
-    return heldout.evaluation_ids(self.test_split)
-
-  @functools.cached_property
+  @property
   def real_images(self) -> jax.Array:
-    return sampling.rows(self.test_split.images, self.real_ids)
+    return self.test_split.images
 
   @functools.cached_property
   def real_labels(self) -> np.ndarray:
-    return np.asarray(self.test_split.labels)[self.real_ids]
+    return np.asarray(self.test_split.labels)
 
   @functools.cached_property
   def real_features(self) -> np.ndarray:
@@ -54,13 +54,27 @@ class Context:
 
   @functools.cached_property
   def members_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
-    """The first forget images and as many held-out images of their kind
-    (`evaluation.max_members` at most)."""
-    nonmembers = heldout.evaluation_images(self.test_split, self.request)
-    count = min(len(self.request.forget_ids), len(nonmembers),
+    """The first `evaluation.max_members` forget images, and the evaluation
+    half's holdout images of their kind."""
+    count = min(len(self.request.forget_ids),
                 self.config.evaluation.max_members)
     return (sampling.rows(self.train_split.images,
-                          self.request.forget_ids[:count]), nonmembers[:count])
+                          self.request.forget_ids[:count]),
+            heldout.images_of_kind(self.train_split,
+                                   self.holdout.evaluation_ids, self.request))
+
+  @functools.cached_property
+  def remaining_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
+    """`evaluation.num_remaining` random remaining training images, and the
+    evaluation half's holdout images of their kind: whether a model still
+    knows what it should keep."""
+    remaining = np.setdiff1d(self.train_ids, self.request.forget_ids)
+    rng = np.random.default_rng(self.config.evaluation.seed)
+    ids = np.sort(rng.choice(remaining, min(
+        len(remaining), self.config.evaluation.num_remaining), replace=False))
+    return (sampling.rows(self.train_split.images, ids),
+            heldout.images_of_other_kinds(
+                self.train_split, self.holdout.evaluation_ids, self.request))
 
   @functools.cached_property
   def latents(self) -> jax.Array:

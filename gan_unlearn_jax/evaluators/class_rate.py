@@ -1,5 +1,5 @@
 """Class requests: how much of the forgotten class G still draws, and the
-quality of the rest (the retained classes' FCD)."""
+quality of the rest (the retained classes' FCD and KID)."""
 
 from typing import Any
 
@@ -14,9 +14,11 @@ def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
     return {}
   c = context.request.forget_class
   retained = model.sample_classes != c
+  samples = model.sample_features[retained]
+  real = context.real_features[context.real_labels != c]
+  kid, kid_se = metrics.kernel_distance(samples, real)
   return {
       'forget_class_rate': float(np.mean(~retained)),
       'forget_class_prob': float(model.sample_probabilities[:, c].mean()),
-      'fcd_retained': metrics.frechet_distance(
-          model.sample_features[retained],
-          context.real_features[context.real_labels != c])}
+      'fcd_retained': metrics.frechet_distance(samples, real),
+      'kid_retained': kid, 'kid_retained_se': kid_se}

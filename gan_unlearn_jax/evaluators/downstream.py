@@ -1,5 +1,5 @@
 """The downstream task: a fresh classifier of `C`'s architecture trained on
-the samples labelled by `C`, tested on the evaluation half of the test split
+the samples labelled by `C`, tested on the test split
 (class requests: retained and forgotten classes apart)."""
 
 from typing import Any

@@ -1,12 +1,17 @@
-"""Membership inference on the forget set: is it still in the model?
+"""Membership inference: does a model still know the forget set, and does it
+still know the rest?
 
-Members are the forget images; non-members as many held-out images of their
-kind from the evaluation half. Attacks, each a score per image that is
-higher for "more likely a member":
+Members are the forget images, against the holdout slice's evaluation half
+of their kind; and a sample of the remaining training images, against the
+holdout's other images (`_remaining` metrics: a model that forgets
+everything looks like one that forgot the request on the forget set alone).
+Attacks, each a score per image that is higher for "more likely a member":
 
   whitebox: D's score in inference mode (LOGAN).
   blackbox: minus the distance to the nearest generated sample (GAN-Leaks,
             full black-box).
+
+`reconstruction.py` adds an attack on G that optimises latents.
 """
 
 from typing import Any
@@ -35,20 +40,26 @@ def nearest_sample_distances(queries: jax.Array,
 
 def attack_scores(context: base.Context, model: base.Model
                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-  """{attack: (member scores, non-member scores)}, computed once a model."""
+  """{`whitebox`, `blackbox`, and each with `_remaining`: (member scores,
+  non-member scores)}, computed once a model."""
   def compute():
-    members, nonmembers = context.members_and_nonmembers
     d_scores = lambda x: np.asarray(sampling.discriminator_scores(
         model.d_state, x))
     distances = lambda x: -nearest_sample_distances(x, model.samples)
-    return {'whitebox': (d_scores(members), d_scores(nonmembers)),
-            'blackbox': (distances(members), distances(nonmembers))}
+    scores = {}
+    for suffix, images in (('', context.members_and_nonmembers),
+                           ('_remaining', context.remaining_and_nonmembers)):
+      for attack, score in (('whitebox', d_scores), ('blackbox', distances)):
+        scores[attack + suffix] = tuple(score(x) for x in images)
+    return scores
   return model.cached('membership_scores', compute)
 
 
 def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
   scores = attack_scores(context, model)
-  results = {'num_members': len(scores['whitebox'][0])}
+  results = {'num_members': len(scores['whitebox'][0]),
+             'num_nonmembers': len(scores['whitebox'][1]),
+             'num_remaining': len(scores['whitebox_remaining'][0])}
   for attack, (members, nonmembers) in scores.items():
     results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
   return results
