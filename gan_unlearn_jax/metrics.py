@@ -124,8 +124,8 @@ def kernel_distance(features_a, features_b,
   kernel = lambda x, y: (x @ y.T / a.shape[1] + 1) ** 3
   off_diagonal_mean = lambda k: (k.sum() - np.trace(k)) / (size * (size - 1))
   values = [off_diagonal_mean(kernel(a[i], a[i])) +
-            off_diagonal_mean(kernel(b[j], b[j])) - 2 * kernel(a[i], b[j]).mean()
-            for i, j in zip(rows_a, rows_b)]
+            off_diagonal_mean(kernel(b[j], b[j])) -
+            2 * kernel(a[i], b[j]).mean() for i, j in zip(rows_a, rows_b)]
   return float(np.mean(values)), float(np.std(values, ddof=1) /
                                        np.sqrt(num_blocks))
 

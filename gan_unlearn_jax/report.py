@@ -1,9 +1,10 @@
 """The experiment report: `report.json`, `report.md` and PNG pictures.
 
-`report.json` has the shape other tools read: `{"request", "config",
-"holdout", "timings_s", "speedup", "speedup_with_classifier", "num_samples",
-"feature_extractor", "training", "unlearning", "metrics": {model: {name:
-value}}, "retrained_spread", "position", "membership_gaps", "missing"}`.
+`report.json` has the shape other tools read: `{"provenance" (command,
+commit, date, hardware), "request", "config", "holdout", "timings_s",
+"speedup", "speedup_with_classifier", "num_samples", "feature_extractor",
+"training", "unlearning", "metrics": {model: {name: value}},
+"retrained_spread", "position", "membership_gaps", "missing"}`.
 `metrics.retrained` is the mean over the `retrain.num_models` retrained
 models (`metrics.retrained_models` each of them), the gold standard;
 `retrained_spread` their [min, max], `position` where each other model lies
@@ -12,7 +13,11 @@ retrained models' mean AUC with a paired bootstrap interval.
 `report.md` shows the same as tables.
 """
 
+import datetime
 import os
+import platform
+import subprocess
+import sys
 from typing import Any, Optional
 
 import jax
@@ -73,6 +78,52 @@ def position(metrics: dict[str, Any], spread: dict[str, list]) -> dict:
           if k in spread}
 
 
+def _git(*args: str) -> Optional[str]:
+  try:
+    return subprocess.run(
+        ['git', *args], cwd=os.path.dirname(os.path.abspath(__file__)),
+        capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+  except (OSError, subprocess.SubprocessError):
+    return None  # Not a git checkout.
+
+
+def _cpu() -> str:
+  try:
+    with open('/proc/cpuinfo') as f:
+      for line in f:
+        if line.startswith('model name'):
+          return line.split(':', 1)[1].strip()
+  except OSError:
+    pass
+  return platform.processor() or platform.machine()
+
+
+def _command() -> str:
+  """This process's command line, a module run as `python -m <module>`."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  script, *args = sys.argv
+  relative = os.path.relpath(os.path.abspath(script), root)
+  if relative.endswith('.py') and not relative.startswith('..'):
+    script = '-m ' + relative[:-len('.py')].replace(os.sep, '.')
+  return ' '.join(['python', script, *args])
+
+
+def provenance() -> dict[str, Any]:
+  """What produced a report: command, code, date, hardware, software."""
+  commit = _git('rev-parse', 'HEAD')
+  if commit and _git('status', '--porcelain', '--untracked-files=no'):
+    commit += '+uncommitted changes'
+  return {'command': _command(),
+          'commit': commit,
+          'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
+              timespec='seconds'),
+          'hardware': {'devices': f'{jax.device_count()} x '
+                                  f'{jax.devices()[0].device_kind}',
+                       'backend': jax.default_backend(),
+                       'cpu': f'{_cpu()}, {os.cpu_count()} cores'},
+          'jax': jax.__version__}
+
+
 def build(config: ml_collections.ConfigDict, request_json: dict,
           holdout: dict[str, int], timings: dict[str, float],
           training: dict[str, int], unlearning: Optional[dict],
@@ -89,7 +140,8 @@ def build(config: ml_collections.ConfigDict, request_json: dict,
   if retrained:
     metrics['retrained'], spread = retrained_distribution(retrained)
     metrics['retrained_models'] = retrained
-  return {'request': request_json, 'config': config.to_dict(),
+  return {'provenance': provenance(),
+          'request': request_json, 'config': config.to_dict(),
           'holdout': holdout, 'timings_s': timings,
           **speedup(timings, unlearning),
           'num_samples': config.evaluation.num_samples,

@@ -245,9 +245,11 @@ def unlearn_request(config: ml_collections.ConfigDict,
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
   band, or after `unlearn.epochs`; an AUC below the band is an overshoot,
   and the request then ends in the state closest to the band checked before
-  it (the original, if that was the first check). Returns the unlearned states and the record:
-  `steps` (calls of the step that led to the returned states), `steps_run`
-  (all calls, rolled-back ones included), `d_updates` and `g_updates` (the
+  it (the original, if that was the first check).
+
+  Returns the unlearned states and the record: `steps` (calls of the step
+  that led to the returned states), `steps_run` (all calls, rolled-back ones
+  included), `d_updates` and `g_updates` (the
   `staged` cascade updates one model a call), `no_step_needed`, `in_band`,
   `overshoot`, `stop_auc` with its bootstrap `stop_auc_ci95`, the returned
   state's stop-rule status, `precompute_s`, `loop_s` and `precomputed` (the

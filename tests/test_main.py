@@ -88,6 +88,9 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
       stages['retrain_0'] / stages['unlearn'])
   assert report['speedup_with_classifier'] == pytest.approx(
       stages['retrain_0'] / (stages['unlearn'] + timings['classifier']))
+  assert report['provenance']['command'].startswith(
+      'python -m gan_unlearn_jax.main --config=configs/test.py')
+  assert set(report['provenance']['hardware']) == {'devices', 'backend', 'cpu'}
   assert report['holdout'] == {'size': 2000, 'probe': 1000,
                                'evaluation': 1000}
   assert set(report['unlearning']) >= {

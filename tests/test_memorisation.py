@@ -116,7 +116,8 @@ def test_retrained_models_are_distinct_draws_that_never_saw_the_forget_set(
                             for epoch in range(3)]).ravel()
     assert not np.isin(drawn, exp.request.forget_ids).any()
   held_out = np.concatenate([exp.holdout.probe_ids, exp.holdout.evaluation_ids])
-  assert not np.isin(exp._original_examples, held_out).any()  # pylint: disable=protected-access
+  trained = exp._original_examples  # pylint: disable=protected-access
+  assert not np.isin(trained, held_out).any()
   assert not np.isin(remaining, held_out).any()
 
 

@@ -1,0 +1,187 @@
+r"""Tables of the recorded runs, generated from `results/<config>/report.json`.
+
+  python -m benchmarks.tables [--check]
+
+Writes `docs/results.md` (a section per run: its command, commit, date and
+hardware, then its numbers) and the README's summary table between the
+markers below; `--check` writes nothing and fails when either is out of date.
+No number in them is typed by hand.
+"""
+
+import json
+import pathlib
+import sys
+
+from absl import app
+from absl import flags
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BEGIN, END = '<!-- results:begin -->', '<!-- results:end -->'
+ATTACKS = (('whitebox', 'D white-box'), ('blackbox', 'G black-box'),
+           ('reconstruction', 'G reconstruction'))
+
+flags.DEFINE_bool('check', False, 'Only check that the pages are up to date.')
+FLAGS = flags.FLAGS
+
+
+def load_reports(results: pathlib.Path) -> dict[str, dict]:
+  return {path.parent.name: json.loads(path.read_text())
+          for path in sorted(results.glob('*/report.json'))}
+
+
+def _unlearning(report: dict) -> str:
+  record = report['unlearning']
+  if record['no_step_needed']:
+    return 'no step needed'
+  if record['overshoot']:
+    return (f"overshoot after {record['steps_run']} steps, kept "
+            f"{record['steps']}")
+  return f"{record['steps']} steps" + (', in band' if record['in_band']
+                                       else ', band not reached')
+
+
+def _against_retrained(report: dict, key: str, digits: int = 3) -> str:
+  """`unlearned / retrained mean [min, max]`."""
+  metrics = report['metrics']
+  if key not in metrics.get('unlearned', {}):
+    return 'n/a'
+  low, high = report['retrained_spread'][key]
+  return (f"{metrics['unlearned'][key]:.{digits}f} / "
+          f"{metrics['retrained'][key]:.{digits}f} "
+          f"[{low:.{digits}f}, {high:.{digits}f}]")
+
+
+def _gap(report: dict, attack: str) -> str:
+  gap = report['membership_gaps'].get('unlearned', {}).get(attack)
+  if gap is None:
+    return 'n/a'
+  low, high = gap['ci95']
+  return f"{gap['gap']:+.3f} [{low:+.3f}, {high:+.3f}]"
+
+
+def _speedup(report: dict) -> str:
+  if report['speedup'] is None:
+    return 'none (no step)' if report['unlearning']['steps'] == 0 else 'n/a'
+  with_c = report['speedup_with_classifier']
+  return f"{report['speedup']:.1f}x" + (f' ({with_c:.1f}x with C)'
+                                         if with_c else '')
+
+
+def summary_table(reports: dict[str, dict]) -> str:
+  """One row per run: the unlearned model against the retrained ones."""
+  if not reports:
+    return 'No recorded runs yet.\n'
+  lines = ['| run | forget set | unlearning | '
+           + ' | '.join(f'{name} AUC gap [95%]' for _, name in ATTACKS)
+           + ' | remaining D AUC gap | speed-up |',
+           '|---' * (5 + len(ATTACKS)) + '|']
+  for name, report in reports.items():
+    request = report['request']
+    lines.append(
+        f"| [{name}](docs/results.md#{name.replace('_', '-')}) | "
+        f"{request['num_forget']} ({request['name']}) | "
+        f"{_unlearning(report)} | "
+        + ' | '.join(_gap(report, attack) for attack, _ in ATTACKS)
+        + f" | {_gap(report, 'whitebox_remaining')} | {_speedup(report)} |")
+  return '\n'.join(lines) + '\n'
+
+
+def _section(name: str, report: dict) -> list[str]:
+  stamp = report.get('provenance', {})
+  hardware = stamp.get('hardware', {})
+  metrics = report['metrics']
+  unlearned = metrics.get('unlearned', {})
+  num_retrained = len(metrics.get('retrained_models', []))
+  lines = [
+      f'## {name}', '',
+      f"- command: `{stamp.get('command', 'n/a')}`",
+      f"- commit {stamp.get('commit', 'n/a')}, {stamp.get('date', 'n/a')}, "
+      f"{hardware.get('devices', 'n/a')} ({hardware.get('cpu', 'n/a')}), "
+      f"jax {stamp.get('jax', 'n/a')}",
+      f"- original: {report['training']['epochs']} epochs, "
+      f"{report['training']['steps']} steps on "
+      f"{report['training']['examples']} images; holdout "
+      f"{report['holdout']['size']} images ({report['holdout']['probe']} "
+      f"probe, {report['holdout']['evaluation']} evaluation)",
+      f"- request `{report['request']['name']}`: {_unlearning(report)}; "
+      f"probe AUC {report['unlearning']['stop_auc']:.3f} "
+      f"[{report['unlearning']['stop_auc_ci95'][0]:.3f}, "
+      f"{report['unlearning']['stop_auc_ci95'][1]:.3f}], band "
+      f"[{report['unlearning']['forget_auc_band'][0]:.3f}, "
+      f"{report['unlearning']['forget_auc_band'][1]:.3f}]",
+      f"- {unlearned.get('num_members', 'n/a')} members against "
+      f"{unlearned.get('num_nonmembers', 'n/a')} holdout non-members; "
+      f"{unlearned.get('num_remaining', 'n/a')} remaining images; "
+      f"{num_retrained} retrained models; {report['num_samples']} samples "
+      'a model',
+      "- seconds: " + ', '.join(f'{k} {v:.0f}' for k, v in
+                                 sorted(report['timings_s'].items()))
+      + f"; speed-up {_speedup(report)}", '',
+      '| metric | original | unlearned | fine-tuned | retrained mean '
+      '[min, max] | unlearned: position |', '|---|---|---|---|---|---|']
+  keys = [f'mia_{attack}{suffix}_auc' for attack, _ in ATTACKS
+          for suffix in ('', '_remaining')] + [
+              'mia_whitebox_tpr_at_1pct_fpr', 'reconstruction_error_forget',
+              'fcd', 'kid', 'classifier_score', 'downstream_accuracy',
+              'forget_class_rate', 'fcd_retained', 'canary_rate']
+  cell = lambda model, key: (f'{metrics[model][key]:.4g}'
+                             if key in metrics.get(model, {}) else 'n/a')
+  for key in keys:
+    if key not in report['retrained_spread']:
+      continue
+    low, high = report['retrained_spread'][key]
+    lines.append(f"| {key} | {cell('original', key)} | "
+                 f"{cell('unlearned', key)} | {cell('finetuned', key)} | "
+                 f"{cell('retrained', key)} [{low:.4g}, {high:.4g}] | "
+                 f"{report['position'].get('unlearned', {}).get(key, 'n/a')} |")
+  lines += ['', 'Membership AUC gap to the retrained mean, paired bootstrap '
+            '95% interval:', '', '| model | '
+            + ' | '.join(report['membership_gaps'].get('unlearned', {}))
+            + ' |', '|---' * (1 + len(report['membership_gaps'].get(
+                'unlearned', {}))) + '|']
+  for model, gaps in report['membership_gaps'].items():
+    lines.append(f'| {model} | ' + ' | '.join(
+        f"{g['gap']:+.3f} [{g['ci95'][0]:+.3f}, {g['ci95'][1]:+.3f}]"
+        for g in gaps.values()) + ' |')
+  return lines + ['']
+
+
+def results_page(reports: dict[str, dict]) -> str:
+  lines = ['# Results', '',
+           'Generated by `python -m benchmarks.tables` from '
+           '`results/<run>/report.json`; do not edit by hand. Each run is the '
+           'unlearned model against the distribution of models retrained '
+           'from scratch without the forget set; membership is measured '
+           'against holdout non-members (docs/method.md).', '',
+           summary_table(reports).replace('(docs/results.md#', '(#')]
+  for name, report in reports.items():
+    lines += _section(name, report)
+  return '\n'.join(lines)
+
+
+def readme_with_table(readme: str, reports: dict[str, dict]) -> str:
+  before, rest = readme.split(BEGIN, 1)
+  _, after = rest.split(END, 1)
+  return f'{before}{BEGIN}\n{summary_table(reports)}{END}{after}'
+
+
+def main(argv):
+  del argv
+  reports = load_reports(ROOT / 'results')
+  pages = {ROOT / 'docs' / 'results.md': results_page(reports),
+           ROOT / 'README.md': readme_with_table(
+               (ROOT / 'README.md').read_text(), reports)}
+  stale = [path for path, text in pages.items()
+           if not path.exists() or path.read_text() != text]
+  if FLAGS.check:
+    if stale:
+      sys.exit(f'Out of date: {[str(p) for p in stale]}; run '
+               'python -m benchmarks.tables.')
+    return
+  for path in stale:
+    path.write_text(pages[path])
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+  app.run(main)
