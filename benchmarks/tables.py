@@ -78,7 +78,8 @@ def summary_table(reports: dict[str, dict]) -> str:
   for name, report in reports.items():
     request = report['request']
     lines.append(
-        f"| [{name}](docs/results.md#{name.replace('_', '-')}) | "
+        f'| [{name}](docs/results.md#{name}) | '
+
         f"{request['num_forget']} ({request['name']}) | "
         f"{_unlearning(report)} | "
         + ' | '.join(_gap(report, attack) for attack, _ in ATTACKS)
@@ -97,7 +98,8 @@ def _section(name: str, report: dict) -> list[str]:
       f"- command: `{stamp.get('command', 'n/a')}`",
       f"- commit {stamp.get('commit', 'n/a')}, {stamp.get('date', 'n/a')}, "
       f"{hardware.get('devices', 'n/a')} ({hardware.get('cpu', 'n/a')}), "
-      f"jax {stamp.get('jax', 'n/a')}",
+      f"jax {stamp.get('jax', 'n/a')}"
+      + (f"; {stamp['note']}" if 'note' in stamp else ''),
       f"- original: {report['training']['epochs']} epochs, "
       f"{report['training']['steps']} steps on "
       f"{report['training']['examples']} images; holdout "
