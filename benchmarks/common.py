@@ -3,8 +3,8 @@ experiment set up as the command line sets it up."""
 
 import ml_collections
 
-from gan_unlearn_jax import experiment
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import parallel
 from gan_unlearn_jax import validation
 
 
@@ -27,4 +27,4 @@ def set_up(config: ml_collections.ConfigDict) -> None:
   """Once per process: quiet orbax, validate, join JAX's runtime."""
   monitoring.quiet_orbax_logs()
   validation.validate_config(config)
-  experiment.initialize_jax(config)
+  parallel.initialize(config)

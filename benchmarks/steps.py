@@ -1,16 +1,18 @@
 r"""Steps/s and images/s of the GAN step and the cascaded unlearning step.
 
   python -m benchmarks.steps [--configs=mnist_item,cifar10_item]
-      [--batch_sizes=64,256] [--steps=50] [--rounds=5]
+      [--batch_sizes=64,256] [--steps=50] [--rounds=5] [--models=5]
 
 Times the GAN step and the cascaded unlearning step on one device (the pure
 steps, jitted) and on every local device (the loops' pmapped steps, which
 gather their batches on the device), with synthetic images already on the
-device, and prints a Markdown table with the compile time, the step's
+device, and K GANs' steps vmapped side by side (`--models`, as
+`retrain.vmapped` trains the retrained models; images/s counts all K), and
+prints a Markdown table with the compile time, the step's
 arithmetic (XLA's count of floating-point operations, and the rate it runs
 at) and the peak memory: the host's resident set and, where the backend
 reports it, the device's. A matrix product of the size of the models'
-largest layer gives the device's reference rate. The four steps are timed
+largest layer gives the device's reference rate. The steps are timed
 in interleaved rounds (steps/s is the median round). The timed loop runs
 under `jax.transfer_guard('disallow')`: it moves no data from the host.
 """
@@ -28,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import parallel
 from gan_unlearn_jax import train
@@ -39,6 +42,8 @@ flags.DEFINE_integer('steps', 50, 'Timed steps per measurement.',
                      lower_bound=1)
 flags.DEFINE_integer('rounds', 5, 'Interleaved rounds the steps are split into.',
                      lower_bound=1)
+flags.DEFINE_integer('models', 5, 'Also time this many GANs vmapped side by '
+                     'side (retrain.vmapped); 1: not.', lower_bound=1)
 flags.DEFINE_string('json_out', None, 'Also write the rows as JSON here.')
 FLAGS = flags.FLAGS
 
@@ -95,10 +100,10 @@ def matmul_gflop_per_s(repeats: int = 50) -> float:
 
 
 def benchmark(config_name: str, global_batch: int, steps: int,
-              rounds: int) -> list[dict]:
+              rounds: int, models: int = 1) -> list[dict]:
   config = importlib.import_module(f'configs.{config_name}').get_config()
   shape = input_pipeline.image_shape(config.data.name)
-  states = train.create_train_states(config, jax.random.key(0))
+  states = gan.create_train_states(config, jax.random.key(0))
   images = jax.random.uniform(jax.random.key(1), (4096, *shape), minval=-1)
   ids = jnp.arange(4096)
   sub_latents = jax.random.normal(jax.random.key(3),
@@ -111,7 +116,7 @@ def benchmark(config_name: str, global_batch: int, steps: int,
   batch = images[:global_batch]
   copy = lambda tree: jax.tree.map(jnp.copy, tree)  # The steps donate states.
   calls['GAN train_step', '1 (jit)'] = (
-      jax.jit(train.train_step, donate_argnums=(0, 1)),
+      jax.jit(gan.train_step, donate_argnums=(0, 1)),
       (*copy(states), {'real': batch}, rng))
   cascaded = jax.jit(functools.partial(unlearn.cascaded_unlearning_step,
                                        lambda_sub=lambda_sub),
@@ -147,17 +152,31 @@ def benchmark(config_name: str, global_batch: int, steps: int,
     return g, d, metrics
   calls['cascaded_unlearning_step', devices] = (
       pmapped_cascaded, (*replicated(states), arrays, rng, counter))
+  # K GANs side by side (the vmapped retrains, `retrain.vmapped`).
+  if models > 1:
+    stacked = jax.tree.map(lambda x: jnp.stack([x] * models), states)
+    model_rngs = jax.random.split(jax.random.key(4), models)
+    vmapped_ids = train.pmapped_epoch_batches(True)(
+        replicated(model_rngs), replicated(jnp.zeros((models,), jnp.int32)),
+        replicated(ids), global_batch)
+    calls[f'GAN train_step x {models} (vmap)', devices] = (
+        train.make_pmapped_train_step(4096 // global_batch, True),
+        (*replicated(stacked), replicated(images), vmapped_ids,
+         replicated(model_rngs)))
   timings = _time_interleaved(calls, steps, rounds)
   # Counted after the timing, which compiles the steps itself, on the jitted
-  # steps (the pmapped ones compute the same).
+  # steps (the pmapped ones compute the same; K vmapped GANs K times one).
   step_gflop = {name: gflop(step_fn, *args)
                 for (name, devices), (step_fn, args) in calls.items()
                 if devices == '1 (jit)'}
+  models_of = lambda name: models if '(vmap)' in name else 1
+  step_gflop.update({name: models * step_gflop['GAN train_step']
+                     for name, _ in calls if models_of(name) > 1})
 
   return [{'config': config_name, 'step': name, 'devices': devices,
            'backend': jax.default_backend(), 'global_batch': global_batch,
            'compile_s': compile_s, 'steps_per_s': steps_per_s,
-           'images_per_s': steps_per_s * global_batch,
+           'images_per_s': steps_per_s * global_batch * models_of(name),
            'gflop_per_step': step_gflop[name],
            'gflop_per_s': steps_per_s * step_gflop[name], **peak_memory_gib()}
           for (name, devices), (compile_s, steps_per_s) in timings.items()]
@@ -176,7 +195,8 @@ def peak_memory_gib() -> dict[str, float]:
 def main(argv):
   del argv
   rows = [row for name in FLAGS.configs for batch in FLAGS.batch_sizes
-          for row in benchmark(name, int(batch), FLAGS.steps, FLAGS.rounds)]
+          for row in benchmark(name, int(batch), FLAGS.steps, FLAGS.rounds,
+                               FLAGS.models)]
   device = jax.devices()[0].device_kind
   print(f'\n{device}, {jax.local_device_count()} local device(s), '
         f'{FLAGS.steps} timed steps in {min(FLAGS.rounds, FLAGS.steps)} '

@@ -70,18 +70,22 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.epochs = 50  # At most this many passes over the forget set.
   config.unlearn.cascade = 'interleaved'  # or 'staged'
   # generated | substitute | heldout | zero. `zero` landed closest to the
-  # retrained model's forget-set MIA AUC on configs/mnist_item_small.py
-  # (README, the fake-label ablation); the class configs use it too.
+  # retrained model's forget-set MIA AUC on configs/mnist_item_small.py under
+  # the earlier protocol (docs/method.md, "Where the defaults came from").
   config.unlearn.fake_label = 'zero'
   config.unlearn.lambda_sub = 1.0  # Weight of the per-pixel substitution MSE.
-  # True: unlearn with new Adam moments, not the original's (README: calmer
-  # first steps, slower forgetting of a class).
+  # How D normalises the forget batch (docs/method.md): 'separate' (a call of
+  # its own), 'with_remaining' (one call with the remaining batch) or
+  # 'running' (the running averages, as D is attacked and checked).
+  config.unlearn.forget_batch_norm = 'separate'
+  # True: unlearn with new Adam moments, not the original's (calmer first
+  # steps, slower forgetting of a class, under the earlier protocol).
   config.unlearn.fresh_optimizer = False
   # Adam's step size while unlearning (None: the original's).
   config.unlearn.learning_rate = ml_collections.config_dict.placeholder(float)
   # D's step size while unlearning (None: unlearn.learning_rate, or else the
-  # original's). On the class request neither a faster nor a slower D than
-  # G helped (README, class 7 settings).
+  # original's). On class 7 neither a faster nor a slower D than G helped
+  # (earlier protocol).
   config.unlearn.d_learning_rate = ml_collections.config_dict.placeholder(
       float)
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
@@ -102,6 +106,10 @@ def get_config() -> ml_collections.ConfigDict:
   # spread). Each costs a training run.
   config.retrain = ml_collections.ConfigDict()
   config.retrain.num_models = 1
+  # Train them as one program vmapped over the models (each as it would be
+  # alone, within float tolerance): on an accelerator a small GAN leaves
+  # most of the chip idle; on a CPU, see docs/performance.md.
+  config.retrain.vmapped = False
 
   config.substitution = ml_collections.ConfigDict()
   config.substitution.pool_size = 8192  # Random latents to choose from.
@@ -130,8 +138,10 @@ def get_config() -> ml_collections.ConfigDict:
                                   'canary_rate', 'downstream')
   config.evaluation.num_samples = 5000  # Generated samples per model.
   # Members: at most this many forget images; non-members: the holdout's
-  # evaluation half of their kind.
+  # evaluation half of their kind ('probe': its probe half, on which settings
+  # are chosen, docs/method.md).
   config.evaluation.max_members = 1000
+  config.evaluation.nonmembers = 'evaluation'
   config.evaluation.num_remaining = 1000  # Remaining images, as members.
   # The reconstruction attack: best of `starts` latents after `steps` Adam
   # steps, on at most `max_images` images of each set (it costs
@@ -150,7 +160,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier = ml_collections.ConfigDict()
   config.classifier.widths = (32, 64)
   config.classifier.feature_dim = 128
-  config.classifier.epochs = 6  # 99.13% MNIST test accuracy (README).
+  config.classifier.epochs = 6  # 99.13% MNIST test accuracy (a canary run).
   # Train C on the first this many training images (None: all of them).
   config.classifier.train_size = ml_collections.config_dict.placeholder(int)
   config.classifier.batch_size = 128

@@ -8,7 +8,7 @@ def get_config():
   config.unlearn.request = 'class:7'
   # D must learn to reject the class. After 490 steps of forgetting the 7s,
   # the stop rule's check measured 2.7% of samples still 7s with `zero`
-  # against 5.5% with `generated` (README); `heldout` keeps the class "real"
+  # against 5.5% with `generated`; `heldout` keeps the class "real"
   # (on configs/test.py it raised its share of samples from 0.18 to 0.38).
   config.unlearn.fake_label = 'zero'
   # A class check draws 512 samples through G and C: every 5 steps.
@@ -17,7 +17,7 @@ def get_config():
   # reach of retraining itself. Stop below 3%, after at most 5 passes.
   config.unlearn.class_rate_stop = 0.03
   config.unlearn.epochs = 5
-  # Measured on the converged original (README, class 7): 4,096 latents of
+  # Measured on the converged original (earlier protocol): 4,096 latents of
   # the class (3,513 distinct in a pool of 32,768) and as many anchors, G's
   # running averages on them, a 10x substitution weight and a 2.5x step size
   # forget the class in 105-270 steps instead of not at all in 490.

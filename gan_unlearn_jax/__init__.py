@@ -14,6 +14,9 @@ evaluators of whole models in `gan_unlearn_jax.evaluators`.
 from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.experiment import Experiment
 from gan_unlearn_jax.experiment import run
+from gan_unlearn_jax.gan import create_train_states
+from gan_unlearn_jax.gan import train_step
+from gan_unlearn_jax.gan import TrainState
 from gan_unlearn_jax.metrics import classifier_score
 from gan_unlearn_jax.metrics import frechet_distance
 from gan_unlearn_jax.metrics import roc_auc
@@ -23,11 +26,8 @@ from gan_unlearn_jax.precomputation import Precomputed
 from gan_unlearn_jax.precomputation import precompute
 from gan_unlearn_jax.requests import ForgetRequest
 from gan_unlearn_jax.requests import parse_request
-from gan_unlearn_jax.train import create_train_states
 from gan_unlearn_jax.train import fit
 from gan_unlearn_jax.train import train_gan
-from gan_unlearn_jax.train import train_step
-from gan_unlearn_jax.train import TrainState
 from gan_unlearn_jax.unlearn import cascaded_unlearning_step
 from gan_unlearn_jax.unlearn import unlearn_request
 

@@ -45,8 +45,11 @@ def save(mngr: ocp.CheckpointManager, step: int, tree: Any) -> None:
 def restore_latest(mngr: ocp.CheckpointManager, template: Any) -> Optional[Any]:
   """The latest complete step restored into `template`'s structure, or None."""
   step = mngr.latest_step()
-  if step is None:
-    return None
+  return None if step is None else restore(mngr, step, template)
+
+
+def restore(mngr: ocp.CheckpointManager, step: int, template: Any) -> Any:
+  """Step `step` restored into `template`'s structure."""
   restored = mngr.restore(
       step, args=ocp.args.StandardRestore(jax.device_get(template)))
   return jax.tree.map(jnp.asarray, restored)

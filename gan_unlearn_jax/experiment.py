@@ -23,12 +23,14 @@ from gan_unlearn_jax import canaries
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import heldout
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
+from gan_unlearn_jax import rngs
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
 from gan_unlearn_jax import validation
@@ -36,22 +38,6 @@ from gan_unlearn_jax.errors import UserError
 
 # Stages whose seconds do not depend on the forget request.
 SHARED_STAGES = ('train', 'classifier')
-
-
-def initialize_jax(config: ml_collections.ConfigDict) -> None:
-  """Joins JAX's multi-process runtime and turns on the persistent
-  compilation cache when the config asks for them.
-
-  Fields left None are detected from the cluster environment (SLURM, Open
-  MPI, Kubernetes, Cloud TPU) or `JAX_COORDINATOR_ADDRESS`.
-  """
-  if config.compilation_cache_dir:
-    jax.config.update('jax_compilation_cache_dir',
-                      config.compilation_cache_dir)
-    jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
-  if config.distributed:
-    jax.distributed.initialize(config.coordinator_address,
-                               config.num_processes, config.process_id)
 
 
 class Experiment:
@@ -148,7 +134,7 @@ class Experiment:
 
   def load(self, name: str):
     """The G and D states of checkpoint `name` (e.g. `retrained/<request>`)."""
-    g, d = train.create_train_states(self.config, jax.random.key(0))
+    g, d = gan.create_train_states(self.config, jax.random.key(0))
     mode = MAKER_MODE[name.split('/')[0]]
     restored = checkpoints.load(
         self.workdir, name, {'g': g, 'd': d},
@@ -249,12 +235,28 @@ class Experiment:
 
   def retrain(self):
     """Trains `retrain.num_models` GANs from scratch on the remaining set,
-    each with its own seed: a distribution of gold standards."""
+    each with its own seed: a distribution of gold standards. With
+    `retrain.vmapped`, those not complete train as one vmapped program, and
+    each is timed at the program's seconds over their count."""
     remain = self._remaining
+    todo = {}
     for k, name in enumerate(self.retrained_names()):
       if self._complete(name, remain):
         logging.info('Reusing the complete checkpoints/%s.', name)
-        continue
+      else:
+        todo[k] = name
+    if self.config.retrain.vmapped and len(todo) > 1:
+      seeds = [self.retrain_seed(k) for k in todo]
+      start = time.perf_counter()
+      train.fit_models(
+          self.config, self.workdir, list(todo.values()),
+          [gan.create_train_states(self.config, rngs.key(seed, 'init'))
+           for seed in seeds], seeds, self.train_split.images, remain,
+          self._steps(remain))
+      seconds = (time.perf_counter() - start) / len(todo)
+      self._record_timings({f'retrain_{k}': seconds for k in todo})
+      return
+    for k, name in todo.items():
       config = self.config.copy_and_resolve_references()
       config.seed = self.retrain_seed(k)
       self._timed(f'retrain_{k}', train.train_gan, config, self.workdir,

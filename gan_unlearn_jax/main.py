@@ -16,6 +16,7 @@ from ml_collections import config_flags
 
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import parallel
 from gan_unlearn_jax.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -30,7 +31,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   monitoring.quiet_orbax_logs()
-  experiment.initialize_jax(FLAGS.config)
+  parallel.initialize(FLAGS.config)
   logging.info('JAX devices: %d local, %d total (%s), process %d of %d.',
                jax.local_device_count(), jax.device_count(),
                jax.default_backend(), jax.process_index(), jax.process_count())

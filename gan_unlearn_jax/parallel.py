@@ -3,15 +3,33 @@
 Global batches are split over devices (`local_rows`), gradients and metrics
 averaged over them (`mean_over_devices`), and each device draws its share of
 one global latent batch (`sample_latents`), so that a pmapped run matches a
-one-device run with the same global batch.
+one-device run with the same global batch. `initialize` joins JAX's
+multi-process runtime.
 """
 
 from typing import Optional
 
 from flax import jax_utils
 import jax
+import ml_collections
 
 AXIS = 'batch'  # pmap axis name of the data-parallel loops.
+
+
+def initialize(config: ml_collections.ConfigDict) -> None:
+  """Joins JAX's multi-process runtime and turns on the persistent
+  compilation cache when the config asks for them.
+
+  Fields left None are detected from the cluster environment (SLURM, Open
+  MPI, Kubernetes, Cloud TPU) or `JAX_COORDINATOR_ADDRESS`.
+  """
+  if config.compilation_cache_dir:
+    jax.config.update('jax_compilation_cache_dir',
+                      config.compilation_cache_dir)
+    jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
+  if config.distributed:
+    jax.distributed.initialize(config.coordinator_address,
+                               config.num_processes, config.process_id)
 
 
 def mean_over_devices(tree, axis_name: Optional[str]):

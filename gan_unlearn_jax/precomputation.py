@@ -28,7 +28,7 @@ from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
 from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
-from gan_unlearn_jax.train import TrainState
+from gan_unlearn_jax.gan import TrainState
 
 FAKE_LABEL_MODES = validation.FAKE_LABEL_MODES
 

@@ -11,8 +11,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gan_unlearn_jax import train
-from gan_unlearn_jax.train import TrainState
+from gan_unlearn_jax import gan
+from gan_unlearn_jax.gan import TrainState
 
 BATCH = 1024
 
@@ -38,12 +38,12 @@ def rows(array: jax.Array, ids: jax.Array) -> jax.Array:
 
 def generate(g_state: TrainState, latents: jax.Array) -> jax.Array:
   """G in inference mode: `latents [n, latent] -> images [n, H, W, C]`."""
-  return batched(functools.partial(train.apply_eval, g_state), latents)
+  return batched(functools.partial(gan.apply_eval, g_state), latents)
 
 
 @jax.jit
 def _scores(d_state: TrainState, images: jax.Array) -> jax.Array:
-  return jax.nn.sigmoid(train.apply_eval(d_state, images))
+  return jax.nn.sigmoid(gan.apply_eval(d_state, images))
 
 
 def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
@@ -53,7 +53,7 @@ def discriminator_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
 
 @jax.jit
 def _batch_scores(d_state: TrainState, images: jax.Array) -> jax.Array:
-  logits, _ = train.apply_train(d_state, d_state.params, d_state.batch_stats,
+  logits, _ = gan.apply_train(d_state, d_state.params, d_state.batch_stats,
                                 images, None)
   return jax.nn.sigmoid(logits)
 
@@ -72,7 +72,7 @@ def invert(g_state: TrainState, latents: jax.Array, images: jax.Array,
   """Latents `[n, latent]` refined by `steps` Adam steps on
   `||G(z) - x||^2` towards `images [n, H, W, C]` (GAN inversion)."""
   tx = optax.adam(learning_rate)
-  loss = lambda z: jnp.sum((train.apply_eval(g_state, z) - images)**2)
+  loss = lambda z: jnp.sum((gan.apply_eval(g_state, z) - images)**2)
 
   def body(carry, _):
     z, opt_state = carry

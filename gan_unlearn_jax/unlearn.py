@@ -1,9 +1,9 @@
-"""Cascaded unlearning: the pure step, the data-parallel loop, the stop rule.
+"""Cascaded unlearning: the pure step and the data-parallel loop.
 
 The step (`cascaded_unlearning_step`) is a pure function of the two train
 states and a batch; the loop (`unlearn_request`) runs it pmapped over the
-request's precomputed arrays (`precomputation.py`) until the stop rule holds
-(docs/method.md, "The loop and the stop rule").
+request's precomputed arrays (`precomputation.py`) until the stop rule
+(`stop_rule.py`) holds (docs/method.md, "The loop and the stop rule").
 """
 
 import dataclasses
@@ -18,8 +18,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from gan_unlearn_jax import canaries
-from gan_unlearn_jax import classifier
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import parallel
@@ -27,8 +26,8 @@ from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
-from gan_unlearn_jax import train
-from gan_unlearn_jax.train import TrainState
+from gan_unlearn_jax import stop_rule
+from gan_unlearn_jax.gan import TrainState
 
 Pool = precomputation.SubstitutionPool
 
@@ -37,7 +36,7 @@ def cascaded_unlearning_step(
     g_state: TrainState, d_state: TrainState, batch: dict[str, jax.Array],
     rng: jax.Array, *, lambda_sub: float, axis_name: Optional[str] = None,
     update_d: bool = True, update_g: bool = True,
-    sub_batch_norm: str = 'batch',
+    sub_batch_norm: str = 'batch', forget_batch_norm: str = 'separate',
 ) -> tuple[TrainState, TrainState, dict[str, jax.Array]]:
   """One cascaded unlearning step: D unlearns and learns, then G learns on D'.
 
@@ -45,8 +44,9 @@ def cascaded_unlearning_step(
     L_G = BCE(D'(G(z)), 1) + BCE(D'(G(z_s)), 1)
           + lambda_sub * mean((G(z_s) - t_s)^2)
 
-  D sees the forget, remaining and generated batches in separate calls, so
-  BatchNorm statistics never mix real and generated images.
+  D sees the generated batch in a call of its own, so BatchNorm statistics
+  never mix real and generated images; `forget_batch_norm` chooses the
+  forget term's context.
 
   Args:
     g_state, d_state: generator and discriminator states.
@@ -63,6 +63,10 @@ def cascaded_unlearning_step(
       its own statistics (which enter the running averages); `running`, with
       the running averages, as G samples at inference (they stay as the
       random batch leaves them).
+    forget_batch_norm: how D normalises the forget batch: `separate`, in a
+      call of its own (its own statistics); `with_remaining`, in one call
+      with the remaining batch (per-image targets); `running`, with the
+      running averages, as D is attacked and as the stop rule reads it.
 
   Returns:
     The new states and scalar metrics `d_loss`, `g_loss`, `d_forget`,
@@ -70,23 +74,29 @@ def cascaded_unlearning_step(
   """
   remain = batch['remain_images']
   z = parallel.sample_latents(rng, remain.shape[0],
-                              train.latent_size(g_state), axis_name)
+                              gan.latent_size(g_state), axis_name)
   sub_loss = lambda images: jnp.mean((images[1] - batch['sub_targets'])**2)
   batch_statistics_latents, running_average_latents = {
       'batch': ([z, batch['sub_latents']], []),
       'running': ([z], [batch['sub_latents']])}[sub_batch_norm]
-  g_state, d_state, out = train.gan_update(
-      g_state, d_state,
-      [(batch['forget_images'], batch['fake_targets']), (remain, 1.0)],
-      batch_statistics_latents, axis_name,
+  forget = (batch['forget_images'], batch['fake_targets'])
+  real_calls, running_average_terms = {
+      'separate': ([[forget], [(remain, 1.0)]], []),
+      'with_remaining': ([[forget, (remain, 1.0)]], []),
+      'running': ([[(remain, 1.0)]], [forget])}[forget_batch_norm]
+  g_state, d_state, out = gan.gan_update(
+      g_state, d_state, real_calls, batch_statistics_latents, axis_name,
       extra_g_loss=lambda images: lambda_sub * sub_loss(images),
       update_d=update_d, update_g=update_g,
-      running_average_latents=running_average_latents)
+      running_average_latents=running_average_latents,
+      running_average_terms=running_average_terms)
   forget_logits, remain_logits = out['real_logits']
+  if forget_batch_norm == 'running':
+    remain_logits, forget_logits = out['real_logits']
   scalars = {
-      'd_loss': (train.bce(forget_logits, batch['fake_targets']) +
-                 train.bce(remain_logits, 1.0) +
-                 train.bce(out['fake_logits'], 0.0)),
+      'd_loss': (gan.bce(forget_logits, batch['fake_targets']) +
+                 gan.bce(remain_logits, 1.0) +
+                 gan.bce(out['fake_logits'], 0.0)),
       'g_loss': out['g_loss'],
       'd_forget': jax.nn.sigmoid(forget_logits).mean(),
       'd_remain': jax.nn.sigmoid(remain_logits).mean(),
@@ -107,7 +117,8 @@ def cascaded_unlearning_step(
 def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
                                  steps_per_pass: int, update_d: bool = True,
                                  update_g: bool = True,
-                                 sub_batch_norm: str = 'batch'):
+                                 sub_batch_norm: str = 'batch',
+                                 forget_batch_norm: str = 'separate'):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
   device from the replicated arrays.
 
@@ -142,7 +153,7 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
     g_state, d_state, scalars = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
         axis_name=parallel.AXIS, update_d=update_d, update_g=update_g,
-        sub_batch_norm=sub_batch_norm)
+        sub_batch_norm=sub_batch_norm, forget_batch_norm=forget_batch_norm)
     return g_state, d_state, counter + 1, scalars
 
   return jax.pmap(step, axis_name=parallel.AXIS, donate_argnums=(0, 1))
@@ -157,7 +168,6 @@ def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
   raise ValueError(f'unknown cascade {cascade!r}')
 
 
-
 def unlearning_optimizer(config: ml_collections.ConfigDict,
                          states: tuple[TrainState, TrainState]
                          ) -> tuple[TrainState, TrainState]:
@@ -168,61 +178,9 @@ def unlearning_optimizer(config: ml_collections.ConfigDict,
   cfg = config.unlearn
   # The original's Adam moments fit the end of its training; against the new
   # loss its small second moments can make the first steps large.
-  return train.with_optimizer(
+  return gan.with_optimizer(
       states, (cfg.learning_rate, cfg.d_learning_rate or cfg.learning_rate),
       config.train.beta1, config.train.beta2, cfg.fresh_optimizer)
-
-
-def _check(config, request, g_state, d_state, c_state, forget_images,
-           probe_images, check_latents) -> tuple[bool, dict, tuple]:
-  """The `heldout_match` rule, a two-sided band: D (in inference mode, as it
-  is attacked) can tell forget images from probe images no better and no
-  worse than chance, `|AUC - 0.5| <= margin`; and, for a class or canaries,
-  G rarely draws the class or the mark (share < `unlearn.class_rate_stop` or
-  `unlearn.canary_rate_stop`).
-
-  margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
-  standard error for these image counts when D cannot tell them apart).
-  Returns (in band, status, (forget scores, probe scores)).
-  """
-  cfg = config.unlearn
-  forget = forget_images[:cfg.check_size]
-  probe = probe_images[:cfg.check_size]
-  # One call (inference mode: no batch statistics), one compilation.
-  scores = np.asarray(sampling.discriminator_scores(
-      d_state, jnp.concatenate([forget, probe])))
-  scores = scores[:len(forget)], scores[len(forget):]
-  auc = metrics.roc_auc(*scores)
-  margin = max(cfg.tolerance, cfg.tolerance_se * metrics.auc_null_se(
-      len(forget), len(probe)))
-  status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
-  stop = abs(auc - 0.5) <= margin
-  if request.kind == 'class':
-    classes = jnp.argmax(classifier.predict_logits(
-        c_state, sampling.generate(g_state, check_latents)), -1)
-    status['forget_class_rate'] = float(jnp.mean(
-        classes == request.forget_class))
-  if request.canaries:
-    status['canary_rate'] = float(np.mean(canaries.has_mark(
-        sampling.generate(g_state, check_latents))))
-  for rate, rate_stop in (('forget_class_rate', 'class_rate_stop'),
-                          ('canary_rate', 'canary_rate_stop')):
-    if rate in status:
-      stop = stop and status[rate] < cfg[rate_stop]
-  return stop, status, scores
-
-
-@dataclasses.dataclass
-class _Kept:
-  """The state a request ends in, with the check that chose it."""
-  calls: int
-  states: Any  # Host copies; None for the original.
-  status: dict[str, Any]
-  scores: tuple[np.ndarray, np.ndarray]
-
-  @property
-  def distance(self) -> float:
-    return abs(self.status['forget_auc'] - 0.5)
 
 
 def unlearn_request(config: ml_collections.ConfigDict,
@@ -273,13 +231,13 @@ def unlearn_request(config: ml_collections.ConfigDict,
   by_rule = cfg.stop == 'heldout_match'
 
   def check(calls, g_state, d_state, values):
-    in_band, status, scores = _check(config, request, g_state, d_state,
+    in_band, status, scores = stop_rule.check(config, request, g_state, d_state,
                                      c_state, forget_images, probe_images,
                                      check_latents)
     write(calls, {'forget_auc': status['forget_auc'],
                   **{k: v for k, v in status.items() if k.endswith('rate')}})
     progress.update(calls, {**values, 'forget_auc': status['forget_auc']})
-    return in_band, _Kept(calls, None, status, scores)
+    return in_band, stop_rule.Kept(calls, None, status, scores)
 
   calls, in_band, overshoot, kept = 0, False, False, None
   precomputed, precompute_s = None, 0.0
@@ -301,7 +259,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
     g_state, d_state = unlearning_optimizer(config, (g_state, d_state))
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
-        sub_batch_norm=config.substitution.batch_norm)
+        sub_batch_norm=config.substitution.batch_norm,
+        forget_batch_norm=cfg.forget_batch_norm)
              for kind in set(schedule)}
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,

@@ -27,10 +27,13 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
          'must be a positive integer.')
   for field, choices in (('unlearn.cascade', ('interleaved', 'staged')),
                         ('unlearn.fake_label', FAKE_LABEL_MODES),
+                        ('unlearn.forget_batch_norm',
+                         ('separate', 'with_remaining', 'running')),
                         ('unlearn.stop', ('heldout_match', 'epochs')),
                         ('substitution.distance', ('classifier', 'pixel')),
                         ('substitution.target_space', ('latent', 'feature')),
-                        ('substitution.batch_norm', ('batch', 'running'))):
+                        ('substitution.batch_norm', ('batch', 'running')),
+                        ('evaluation.nonmembers', ('evaluation', 'probe'))):
     need(config_value(config, field) in choices, field,
          f'choose one of {choices}.')
   for field in ('unlearn.batch_size', 'unlearn.epochs', 'unlearn.check_every',

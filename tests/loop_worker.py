@@ -21,6 +21,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from configs import test as test_config  # pylint: disable=g-import-not-at-top,wrong-import-position
 from gan_unlearn_jax import experiment  # pylint: disable=g-import-not-at-top,wrong-import-position
+from gan_unlearn_jax import parallel  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def main(workdir: str, devices: str, process_id: str = '0',
@@ -41,7 +42,7 @@ def main(workdir: str, devices: str, process_id: str = '0',
   # A gentle fake label: `zero` drives D so hard in 6 steps that rounding
   # differences between reduction orders grow past any tolerance.
   config.unlearn.fake_label = 'heldout'
-  experiment.initialize_jax(config)
+  parallel.initialize(config)
   assert jax.device_count() == int(devices) * int(processes)
 
   config.classifier.train_size = 2048  # A quick C.

@@ -21,18 +21,20 @@ def _run(*args, **env):
 def test_steps_benchmark_prints_its_table(tmp_path):
   # Two virtual CPU devices: one row per step on one device and on both.
   out = _run('-m', 'benchmarks.steps', '--configs=test', '--batch_sizes=32',
-             '--steps=2', f'--json_out={tmp_path / "steps.json"}',
+             '--steps=2', '--models=3', f'--json_out={tmp_path / "steps.json"}',
              XLA_FLAGS='--xla_force_host_platform_device_count=2')
   for step in ('GAN train_step', 'cascaded_unlearning_step'):
     for devices in ('1 (jit)', '2 (pmap)'):
       assert f'| test | {step} | {devices} | 32 |' in out
+  assert '| test | GAN train_step x 3 (vmap) | 2 (pmap) | 32 |' in out
   rows = json.loads((tmp_path / 'steps.json').read_text())
-  assert len(rows) == 4
+  assert len(rows) == 5
   assert all(r['steps_per_s'] > 0 and r['host_peak_gib'] > 0 for r in rows)
   # The cascaded step has a D batch (forget) and a G batch (substitution)
   # more than the GAN step: it counts more arithmetic.
   gflop = {r['step']: r['gflop_per_step'] for r in rows}
   assert 0 < gflop['GAN train_step'] < gflop['cascaded_unlearning_step']
+  assert gflop['GAN train_step x 3 (vmap)'] == 3 * gflop['GAN train_step']
 
 
 SPEEDUP_ARGS = ('-m', 'benchmarks.speedup', '--config=configs/test.py',

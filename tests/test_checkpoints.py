@@ -1,11 +1,16 @@
 import os
+import shutil
 
 import chex
 import jax
+import numpy as np
 import pytest
 
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import errors
+from gan_unlearn_jax import gan
+from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import rngs
 from gan_unlearn_jax import train
 
 
@@ -18,12 +23,12 @@ def small_config(test_config):
 
 
 def test_save_restore_is_bit_exact(small_config, tmp_path):
-  g, d = train.create_train_states(small_config, jax.random.key(0))
-  g, d, _ = jax.jit(train.train_step)(g, d, {'real': jax.numpy.zeros(
+  g, d = gan.create_train_states(small_config, jax.random.key(0))
+  g, d, _ = jax.jit(gan.train_step)(g, d, {'real': jax.numpy.zeros(
       (8, 28, 28, 1))}, jax.random.key(1))
   mngr = checkpoints.manager(str(tmp_path), 'original')
   checkpoints.save(mngr, 1, {'g': g, 'd': d})
-  template = train.create_train_states(small_config, jax.random.key(5))
+  template = gan.create_train_states(small_config, jax.random.key(5))
   restored = checkpoints.load(str(tmp_path), 'original',
                               {'g': template[0], 'd': template[1]})
   chex.assert_trees_all_equal(jax.tree_util.tree_leaves(restored),
@@ -53,9 +58,40 @@ def test_killed_run_resumes_to_the_same_parameters(small_config, tmp_path,
   assert 'original_epoch002.png' in samples
 
 
+def test_vmapped_models_train_as_each_alone_and_resume_together(
+    small_config, tmp_path, monkeypatch):
+  images = input_pipeline.load_split(small_config.data, 'train').images
+  ids, seeds = np.arange(256), [3, 4]
+  fresh = lambda seed: gan.create_train_states(small_config,
+                                               rngs.key(seed, 'init'))
+  alone = []
+  for seed in seeds:
+    small_config.seed = seed
+    alone.append(train.fit(small_config, str(tmp_path / 'alone'),
+                           f'seed{seed}', fresh(seed), images, ids, 16))
+  names = [f'seed{seed}' for seed in seeds]
+  together = lambda: train.fit_models(
+      small_config, str(tmp_path / 'together'), names,
+      [fresh(seed) for seed in seeds], seeds, images, ids, 16)
+  first = together()
+  for one, vmapped in zip(alone, first):
+    chex.assert_trees_all_close(jax.tree.leaves(one), jax.tree.leaves(vmapped),
+                                atol=1e-5)
+  # Killed between the two models' last saves: both resume from step 12.
+  shutil.rmtree(checkpoints.directory(str(tmp_path / 'together'),
+                                      f'{names[1]}/16'))
+  real_save, saved = checkpoints.save, []
+  monkeypatch.setattr(checkpoints, 'save', lambda mngr, step, tree: (
+      saved.append(step), real_save(mngr, step, tree)))
+  resumed = together()
+  assert saved == [16, 16]
+  chex.assert_trees_all_equal(jax.tree.leaves(resumed), jax.tree.leaves(first))
+  assert int(resumed[1][1].step) == 16
+
+
 def test_missing_or_corrupt_checkpoint_names_path_and_remedy(small_config,
                                                            tmp_path):
-  template = dict(zip('gd', train.create_train_states(small_config,
+  template = dict(zip('gd', gan.create_train_states(small_config,
                                                       jax.random.key(0))))
   remedy = 'run --config.mode=train'
   with pytest.raises(errors.UserError, match='--config.mode=train') as info:

@@ -10,7 +10,7 @@ import pytest
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
-from gan_unlearn_jax import train
+from gan_unlearn_jax import gan
 from gan_unlearn_jax.errors import UserError
 
 
@@ -19,7 +19,7 @@ def setting():
   from configs import test  # pylint: disable=g-import-not-at-top
   config = test.get_config()
   exp = experiment.Experiment(config, '/nonexistent')  # Writes nothing.
-  states = train.create_train_states(config, jax.random.key(0))
+  states = gan.create_train_states(config, jax.random.key(0))
   c_state = classifier.create_state(config, jax.random.key(1))
   return config, exp, states, c_state
 
@@ -67,6 +67,23 @@ def test_evaluation_never_reads_the_holdouts_probe_half(setting):
           -1.0))
   assert _evaluate(setting, changed, ('membership',))['mia_whitebox_auc'] != (
       metrics['mia_whitebox_auc'])
+
+
+def test_settings_are_chosen_on_the_probe_half_when_asked(setting):
+  config, exp, states, c_state = setting
+  config = config.copy_and_resolve_references()
+  config.evaluation.nonmembers = 'probe'
+  images = exp.train_split.images
+  def auc(split):
+    context = evaluators.Context(config, c_state, exp.request, split,
+                                 exp.test_split, exp.holdout, exp.train_ids)
+    return evaluators.evaluate(context, context.model('m', *states),
+                               ('membership',))['mia_whitebox_auc']
+
+  changed = lambda ids: dataclasses.replace(
+      exp.train_split, images=images.at[ids].multiply(-1.0))
+  assert auc(changed(exp.holdout.evaluation_ids)) == auc(exp.train_split)
+  assert auc(changed(exp.holdout.probe_ids)) != auc(exp.train_split)
 
 
 def test_models_share_their_samples_between_evaluators(setting):

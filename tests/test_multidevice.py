@@ -13,14 +13,14 @@ SCRIPT = textwrap.dedent('''
     import jax, jax.numpy as jnp, numpy as np
     from flax import jax_utils
     from configs import test
-    from gan_unlearn_jax import train
+    from gan_unlearn_jax import gan
     assert jax.local_device_count() == 4
     config = test.get_config()
-    states = train.create_train_states(config, jax.random.key(0))
+    states = gan.create_train_states(config, jax.random.key(0))
     real = jax.random.uniform(jax.random.key(1), (16, 28, 28, 1), minval=-1)
     rng = jax.random.key(2)
-    single = jax.jit(train.train_step)(*states, {'real': real}, rng)
-    step = jax.pmap(lambda g, d, x, r: train.train_step(
+    single = jax.jit(gan.train_step)(*states, {'real': real}, rng)
+    step = jax.pmap(lambda g, d, x, r: gan.train_step(
         g, d, {'real': x}, r, axis_name='batch'), axis_name='batch')
     multi = step(*jax_utils.replicate(states), real.reshape(4, 4, 28, 28, 1),
                  jax_utils.replicate(rng))

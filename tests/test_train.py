@@ -6,7 +6,7 @@ import pytest
 
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import errors
-from gan_unlearn_jax import train
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import validation
 
 
@@ -16,8 +16,8 @@ def _batch(n=8, seed=0):
 
 
 def test_step_is_pure_and_compiles_once(test_config):
-  states = train.create_train_states(test_config, jax.random.key(0))
-  step = jax.jit(train.train_step)
+  states = gan.create_train_states(test_config, jax.random.key(0))
+  step = jax.jit(gan.train_step)
   first = step(*states, _batch(), jax.random.key(1))
   compiled = step._cache_size()  # pylint: disable=protected-access
   again = step(*states, _batch(), jax.random.key(1))
@@ -28,8 +28,8 @@ def test_step_is_pure_and_compiles_once(test_config):
 
 
 def test_step_updates_both_models(test_config):
-  g_state, d_state = train.create_train_states(test_config, jax.random.key(0))
-  new_g, new_d, metrics = jax.jit(train.train_step)(
+  g_state, d_state = gan.create_train_states(test_config, jax.random.key(0))
+  new_g, new_d, metrics = jax.jit(gan.train_step)(
       g_state, d_state, _batch(), jax.random.key(1))
   assert int(new_g.step) == int(new_d.step) == 1
   for old, new in ((g_state, new_g), (d_state, new_d)):
@@ -41,8 +41,8 @@ def test_step_updates_both_models(test_config):
 
 def test_real_mnist_training_moves_losses(test_config):
   images = input_pipeline.load_split(test_config.data, 'train').images[:2048]
-  states = train.create_train_states(test_config, jax.random.key(0))
-  step = jax.jit(train.train_step, donate_argnums=(0, 1))
+  states = gan.create_train_states(test_config, jax.random.key(0))
+  step = jax.jit(gan.train_step, donate_argnums=(0, 1))
   history = []
   for i in range(40):
     ids = jax.random.choice(jax.random.key(100 + i), 2048, (32,))

@@ -17,6 +17,7 @@ from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import create_train_states
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import heldout
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import precomputation
@@ -61,7 +62,7 @@ def _run(trained, request, original=None, **unlearn_fields):
 
 def _class_shares(g_state, c_state, n=1024):
   """Share of `n` generated samples that `C` assigns to each class, `[10]`."""
-  z = jax.random.normal(jax.random.key(99), (n, train.latent_size(g_state)))
+  z = jax.random.normal(jax.random.key(99), (n, gan.latent_size(g_state)))
   classes = jnp.argmax(classifier.predict_logits(
       c_state, sampling.generate(g_state, z)), -1)
   return np.bincount(np.asarray(classes), minlength=10) / n
@@ -163,7 +164,7 @@ def test_fake_label_modes_follow_their_definitions(trained):
              for mode in precomputation.FAKE_LABEL_MODES}
 
   def scores(images):  # D0 in training mode, batches of 32, as in the step.
-    return jnp.concatenate([jax.nn.sigmoid(train.apply_train(
+    return jnp.concatenate([jax.nn.sigmoid(gan.apply_train(
         d_state, d_state.params, d_state.batch_stats, images[i:i + 32],
         None)[0]) for i in range(0, images.shape[0], 32)])
 
@@ -400,6 +401,31 @@ def test_substitution_batch_enters_gs_running_averages_only_when_asked(
   else:
     with pytest.raises(AssertionError):
       chex.assert_trees_all_close(first, second)
+
+
+@pytest.mark.parametrize('forget_batch_norm',
+                         ['separate', 'with_remaining', 'running'])
+def test_forget_batch_norm_sets_the_forget_terms_batch_statistics(
+    test_config, forget_batch_norm):
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
+  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
+                                   forget_batch_norm=forget_batch_norm))
+  run = lambda **changed: step(g_state, d_state, {**batch, **changed},
+                               jax.random.key(2))
+  _, d_state_after, scalars = run()
+  # D's forget scores depend on the remaining batch only through a shared call.
+  _, _, other_remain = run(remain_images=-batch['remain_images'])
+  assert ((scalars['d_forget'] != other_remain['d_forget']) ==
+          (forget_batch_norm == 'with_remaining'))
+  # The forget batch enters D's running averages unless it is normalised by
+  # them, and then its scores are D's inference-mode scores.
+  _, d_other_forget, _ = run(forget_images=-batch['forget_images'])
+  same_averages = jax.tree.all(jax.tree.map(
+      jnp.array_equal, d_state_after.batch_stats, d_other_forget.batch_stats))
+  assert same_averages == (forget_batch_norm == 'running')
+  inference = jax.nn.sigmoid(gan.apply_eval(d_state, batch['forget_images']))
+  assert np.isclose(scalars['d_forget'], inference.mean(), atol=1e-6) == (
+      forget_batch_norm == 'running')
 
 
 def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):

@@ -19,7 +19,7 @@ from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
-from gan_unlearn_jax.train import TrainState
+from gan_unlearn_jax.gan import TrainState
 
 
 @dataclasses.dataclass
@@ -52,29 +52,35 @@ class Context:
   def real_features(self) -> np.ndarray:
     return np.asarray(classifier.features(self.c_state, self.real_images))
 
+  @property
+  def nonmember_ids(self) -> np.ndarray:
+    """The holdout half that `evaluation.nonmembers` names."""
+    return {'evaluation': self.holdout.evaluation_ids,
+            'probe': self.holdout.probe_ids}[self.config.evaluation.nonmembers]
+
   @functools.cached_property
   def members_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
-    """The first `evaluation.max_members` forget images, and the evaluation
-    half's holdout images of their kind."""
+    """The first `evaluation.max_members` forget images, and the holdout
+    half's images of their kind."""
     count = min(len(self.request.forget_ids),
                 self.config.evaluation.max_members)
     return (sampling.rows(self.train_split.images,
                           self.request.forget_ids[:count]),
-            heldout.images_of_kind(self.train_split,
-                                   self.holdout.evaluation_ids, self.request))
+            heldout.images_of_kind(self.train_split, self.nonmember_ids,
+                                   self.request))
 
   @functools.cached_property
   def remaining_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
     """`evaluation.num_remaining` random remaining training images, and the
-    evaluation half's holdout images of their kind: whether a model still
-    knows what it should keep."""
+    holdout half's images of their kind: whether a model still knows what it
+    should keep."""
     remaining = np.setdiff1d(self.train_ids, self.request.forget_ids)
     rng = np.random.default_rng(self.config.evaluation.seed)
     ids = np.sort(rng.choice(remaining, min(
         len(remaining), self.config.evaluation.num_remaining), replace=False))
     return (sampling.rows(self.train_split.images, ids),
             heldout.images_of_other_kinds(
-                self.train_split, self.holdout.evaluation_ids, self.request))
+                self.train_split, self.nonmember_ids, self.request))
 
   @functools.cached_property
   def latents(self) -> jax.Array:

@@ -15,10 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_unlearn_jax import gan
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
-from gan_unlearn_jax import train
 from gan_unlearn_jax.evaluators import base
 
 
@@ -26,7 +26,7 @@ def reconstruction_errors(g_state, images: jax.Array, starts: int, steps: int,
                           learning_rate: float, rng: jax.Array) -> np.ndarray:
   """The mean squared error of each image's best reconstruction, `[n]`."""
   n = images.shape[0]
-  latents = jax.random.normal(rng, (starts * n, train.latent_size(g_state)))
+  latents = jax.random.normal(rng, (starts * n, gan.latent_size(g_state)))
   targets = jnp.tile(images, (starts, 1, 1, 1))
   latents = sampling.invert(g_state, latents, targets, steps, learning_rate)
   errors = jnp.mean((sampling.generate(g_state, latents) - targets)**2,

@@ -1,0 +1,65 @@
+"""The `heldout_match` stop rule: the forget set is as unknown to D as
+held-out images of its kind (docs/method.md, "The loop and the stop rule")."""
+
+import dataclasses
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from gan_unlearn_jax import canaries
+from gan_unlearn_jax import classifier
+from gan_unlearn_jax import metrics
+from gan_unlearn_jax import sampling
+
+
+def check(config, request, g_state, d_state, c_state, forget_images,
+           probe_images, check_latents) -> tuple[bool, dict, tuple]:
+  """The `heldout_match` rule, a two-sided band: D (in inference mode, as it
+  is attacked) can tell forget images from probe images no better and no
+  worse than chance, `|AUC - 0.5| <= margin`; and, for a class or canaries,
+  G rarely draws the class or the mark (share < `unlearn.class_rate_stop` or
+  `unlearn.canary_rate_stop`).
+
+  margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
+  standard error for these image counts when D cannot tell them apart).
+  Returns (in band, status, (forget scores, probe scores)).
+  """
+  cfg = config.unlearn
+  forget = forget_images[:cfg.check_size]
+  probe = probe_images[:cfg.check_size]
+  # One call (inference mode: no batch statistics), one compilation.
+  scores = np.asarray(sampling.discriminator_scores(
+      d_state, jnp.concatenate([forget, probe])))
+  scores = scores[:len(forget)], scores[len(forget):]
+  auc = metrics.roc_auc(*scores)
+  margin = max(cfg.tolerance, cfg.tolerance_se * metrics.auc_null_se(
+      len(forget), len(probe)))
+  status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
+  stop = abs(auc - 0.5) <= margin
+  if request.kind == 'class':
+    classes = jnp.argmax(classifier.predict_logits(
+        c_state, sampling.generate(g_state, check_latents)), -1)
+    status['forget_class_rate'] = float(jnp.mean(
+        classes == request.forget_class))
+  if request.canaries:
+    status['canary_rate'] = float(np.mean(canaries.has_mark(
+        sampling.generate(g_state, check_latents))))
+  for rate, rate_stop in (('forget_class_rate', 'class_rate_stop'),
+                          ('canary_rate', 'canary_rate_stop')):
+    if rate in status:
+      stop = stop and status[rate] < cfg[rate_stop]
+  return stop, status, scores
+
+
+@dataclasses.dataclass
+class Kept:
+  """The state a request ends in, with the check that chose it."""
+  calls: int
+  states: Any  # Host copies; None for the original.
+  status: dict[str, Any]
+  scores: tuple[np.ndarray, np.ndarray]
+
+  @property
+  def distance(self) -> float:
+    return abs(self.status['forget_auc'] - 0.5)
