@@ -65,6 +65,10 @@ def get_config() -> ml_collections.ConfigDict:
   #   'ids:10,14', 'file:ids.json' (a JSON list, or one id a line),
   #   'canaries' (the data.canaries marked images), 'class:7' or 'class:cat'.
   config.unlearn.request = 'random:64'
+  # Requests unlearned before it, in order, separated by ';' (item requests;
+  # '': none): the request is unlearned from the model that unlearned the
+  # last of them, and compared with models retrained without all of them.
+  config.unlearn.after = ''
   # The cascaded loop (docs/method.md): every choice is a field.
   config.unlearn.batch_size = 64  # Global forget/remaining/substitution batch.
   config.unlearn.epochs = 50  # At most this many passes over the forget set.

@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import time
-from typing import Any, Optional
+from typing import Optional
 
 from absl import logging
 import jax
@@ -31,14 +31,11 @@ from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
+from gan_unlearn_jax import timings
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
 from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
-
-# Stages whose seconds do not depend on the forget request.
-SHARED_STAGES = ('train', 'classifier')
-
 
 class Experiment:
   """Holds what the stages share: data on device, the request, timings."""
@@ -52,54 +49,30 @@ class Experiment:
     self.holdout = heldout.Holdout.split(holdout_ids)
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
     self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
-    self.request = None
-    if config.mode != 'train':  # Validate the request before any work.
-      self.request = requests.parse_request(
-          config.unlearn.request, config.data.name, self.train_ids, labels,
-          self.canary_ids, holdout_ids)
+    self.request, self.sequence = None, []
+    if config.mode != 'train':  # Validate the requests before any work.
+      self.sequence = requests.parse_sequence(
+          config.unlearn.after, config.unlearn.request, config.data.name,
+          self.train_ids, labels, self.canary_ids, holdout_ids)
+      self.request = self.sequence[-1]
     self.train_split = input_pipeline.Split(
         jax.numpy.asarray(canaries.plant(input_pipeline.to_images(images),
                                          self.canary_ids)),
         jax.numpy.asarray(labels))
-    self.timings = {}  # This process's seconds, by stage.
-
-  # --------------------------------------------------------------------------
-  # Timings.
-
-  def _timed(self, stage: str, fn, *args, **kwargs):
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    self._record_timings({stage: time.perf_counter() - start})
-    return result
-
-  @property
-  def _timings_path(self) -> str:
-    return os.path.join(self.workdir, 'timings.json')
-
-  def _read_timings(self) -> dict[str, Any]:
-    if not os.path.exists(self._timings_path):
-      return {}
-    with open(self._timings_path) as f:
-      return json.load(f)
-
-  def _record_timings(self, timings: dict[str, float]) -> None:
-    """Adds `timings` to this run's and to `timings.json`, where earlier
-    runs' seconds for other stages and requests stay."""
-    self.timings.update(timings)
-    recorded = self._read_timings()
-    for stage, seconds in timings.items():
-      if stage in SHARED_STAGES:
-        recorded[stage] = seconds
-      else:
-        recorded.setdefault('requests', {}).setdefault(
-            self.request.name, {})[stage] = seconds
-    monitoring.write_json(self._timings_path, recorded)
+    self.timings_file = timings.Timings(workdir)
 
   def request_timings(self) -> dict[str, float]:
     """The seconds of the shared stages and of this request's stages."""
-    recorded = self._read_timings()
-    return {**{s: recorded[s] for s in SHARED_STAGES if s in recorded},
-            **recorded.get('requests', {}).get(self.request.name, {})}
+    return self.timings_file.of_request(self.request.name)
+
+  @property
+  def timings(self) -> dict[str, float]:
+    """This process's seconds, by stage."""
+    return self.timings_file.this_run
+
+  def _timed(self, stage: str, fn, *args, **kwargs):
+    return self.timings_file.timed(stage, self.request and self.request.name,
+                                   fn, *args, **kwargs)
 
   # --------------------------------------------------------------------------
   # Data, models and checkpoints.
@@ -116,7 +89,7 @@ class Experiment:
   @property
   def _remaining(self) -> np.ndarray:
     return self._training_index(
-        np.setdiff1d(self.train_ids, self.request.forget_ids))
+        np.setdiff1d(self.train_ids, self.request.all_forget_ids))
 
   def _steps(self, example_ids) -> int:
     return self.config.train.epochs * (
@@ -159,7 +132,7 @@ class Experiment:
   @functools.cached_property
   def substitution_pool(self) -> precomputation.SubstitutionPool:
     """The original's substitution pool: request-independent, so computed
-    once for all the requests this experiment unlearns."""
+    once for all the requests this experiment unlearns from the original."""
     return precomputation.substitution_pool(self.config, self.original[0],
                                         self.c_state)
 
@@ -200,29 +173,46 @@ class Experiment:
     return self._timed('classifier', classifier.load_or_train, self.config,
                        self.workdir, self.train_split, self.test_split)
 
+  def base(self, request: requests.ForgetRequest):
+    """The model `request` is unlearned from: the original, or the model
+    that unlearned the request before it in the sequence."""
+    k = self.sequence.index(request)
+    return self.original if k == 0 else self.load(
+        f'unlearned/{self.sequence[k - 1].name}')
+
   def unlearn(self):
-    original, c_state = self.original, self.c_state
+    """Unlearns the request; first, in order, each earlier request of the
+    sequence that this workdir has not unlearned (earlier checkpoints are
+    never touched)."""
+    for request in self.sequence:
+      if request is self.request or not checkpoints.exists(
+          self.workdir, f'unlearned/{request.name}'):
+        self._unlearn(request)
+
+  def _unlearn(self, request: requests.ForgetRequest) -> None:
+    """Unlearns `request` from its base; saves the result with its record."""
+    base, c_state = self.base(request), self.c_state
     # Data, gathered outside the timing like the training set.
     probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
-                                   self.request)
-    record = self._timed('unlearn', self._unlearn, original, c_state, probe)
-    self._record_timings({'unlearn_precompute': record['precompute_s']})
-
-  def _unlearn(self, original, c_state, probe_images) -> dict:
-    """Unlearns the request and saves the result with its record."""
-    name = f'unlearned/{self.request.name}'
+                                   request)
+    trained = self._training_index(np.setdiff1d(self.train_ids,
+                                                request.earlier_ids))
+    # The original's pool serves every request unlearned from the original.
+    pool = (lambda: self.substitution_pool) if base is self.original else None
+    name = f'unlearned/{request.name}'
     writer = monitoring.MetricWriter(self.workdir, name)
-    states, record = unlearn.unlearn_request(
-        self.config, self.request, original, c_state,
-        self.train_split.images, self._original_examples, probe_images,
-        lambda: self.substitution_pool, writer)
+    states, record = self.timings_file.timed(
+        'unlearn', request.name, unlearn.unlearn_request, self.config,
+        request, base, c_state, self.train_split.images, trained, probe, pool,
+        writer)
     writer.close()
+    self.timings_file.record({'unlearn_precompute': record['precompute_s']},
+                             request.name)
     self._save(name, states, record['steps'])
     folder = checkpoints.directory(self.workdir, name)
     monitoring.write_json(os.path.join(folder, 'request.json'),
-                          self.request.to_json())
+                          request.to_json())
     monitoring.write_json(os.path.join(folder, 'record.json'), record)
-    return record
 
   def retrained_names(self) -> list[str]:
     """The checkpoints of the request's `retrain.num_models` retrains."""
@@ -254,7 +244,8 @@ class Experiment:
            for seed in seeds], seeds, self.train_split.images, remain,
           self._steps(remain))
       seconds = (time.perf_counter() - start) / len(todo)
-      self._record_timings({f'retrain_{k}': seconds for k in todo})
+      self.timings_file.record({f'retrain_{k}': seconds for k in todo},
+                               self.request.name)
       return
     for k, name in todo.items():
       config = self.config.copy_and_resolve_references()
@@ -273,7 +264,8 @@ class Experiment:
     # A GAN step updates both models: as many as the unlearning's result
     # updated either (the `staged` cascade updates one model per step).
     steps = max(record['d_updates'], record['g_updates'])
-    states = unlearn.unlearning_optimizer(self.config, self.original)
+    states = unlearn.unlearning_optimizer(self.config,
+                                          self.base(self.request))
     finetuned = f'finetuned/{self.request.name}'
     checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,

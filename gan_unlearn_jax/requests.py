@@ -10,7 +10,8 @@ A request is one string, `config.unlearn.request`:
 
 Item requests are all but `class`. `parse_request` refuses a bad request
 with one message naming the field and the value before anything runs or is
-written.
+written. `parse_sequence` adds the requests unlearned before it
+(`unlearn.after`), as users' requests arrive one after another.
 """
 
 import dataclasses
@@ -37,13 +38,22 @@ class ForgetRequest:
   forget_ids: np.ndarray
   forget_class: Optional[int] = None
   canaries: bool = False
+  # In a sequence (`unlearn.after`): the forget ids of the requests unlearned
+  # before this one, which no model after them may train on either.
+  earlier_ids: np.ndarray = dataclasses.field(
+      default_factory=lambda: np.zeros(0, np.int64))
+
+  @property
+  def all_forget_ids(self) -> np.ndarray:
+    return np.union1d(self.forget_ids, self.earlier_ids)
 
   def to_json(self) -> dict[str, Any]:
     return {'kind': self.kind, 'name': self.name,
             'num_forget': int(len(self.forget_ids)),
             'forget_class': self.forget_class, 'canaries': self.canaries,
             'forget_ids': self.forget_ids.tolist() if self.kind == 'item'
-                          else None}
+                          else None,
+            'num_earlier': int(len(self.earlier_ids))}
 
 
 FORMS = ('random:N[:SEED]', 'ids:I,J,...', 'file:PATH', 'canaries',
@@ -176,3 +186,38 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
     digest = hashlib.sha256(ids.tobytes()).hexdigest()[:8]
     return ForgetRequest('item', f'items{len(ids)}-{digest}', ids)
   _refuse(spec, f'unknown request; give one of the forms {FORMS}.')
+
+
+def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
+                   train_labels: np.ndarray,
+                   canary_ids: Optional[np.ndarray] = None,
+                   holdout_ids: Optional[np.ndarray] = None
+                   ) -> list[ForgetRequest]:
+  """The requests `after` (`unlearn.after`: item requests separated by `;`,
+  unlearned first, in order), then `spec`. Each is unlearned from the model
+  of the one before it: its `earlier_ids` are the forget ids before it, and
+  its name says what it followed (`<name>-after-<name of the one before>`).
+  """
+  parts = [part.strip() for part in after.split(';') if part.strip()]
+  field = f'config.unlearn.after={after!r}'
+  sequence, earlier = [], np.zeros(0, np.int64)
+  for k, part in enumerate(parts + [spec]):
+    request = parse_request(part, dataset, train_ids, train_labels,
+                            canary_ids, holdout_ids)
+    if k < len(parts) and (request.kind != 'item' or request.canaries):
+      raise UserError(f'{field}: {part!r} is not an item request (random, '
+                      'ids, file): only those can come earlier.')
+    overlap = np.intersect1d(request.forget_ids, earlier)
+    if overlap.size:
+      raise UserError(f'{field}: ids {overlap[:5].tolist()} are in two '
+                      'requests of the sequence; each is forgotten once.')
+    if len(np.union1d(request.forget_ids, earlier)) >= len(train_ids):
+      raise UserError(f'{field}: the sequence forgets the whole training '
+                      'set; nothing would be left to learn from.')
+    if k:
+      request = dataclasses.replace(
+          request, name=f'{request.name}-after-{sequence[-1].name}',
+          earlier_ids=earlier)
+    sequence.append(request)
+    earlier = np.union1d(earlier, request.forget_ids)
+  return sequence

@@ -1,6 +1,7 @@
 """The package's architecture, checked: layers import one way, modules stay
 readable, importing the package starts nothing heavy."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,15 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
   result = _lint_imports(tmp_path)
   assert result.returncode != 0
   assert 'gan_unlearn_jax.metrics -> gan_unlearn_jax.unlearn' in result.stdout
+
+
+def test_every_module_has_its_layer():
+  layers = (ROOT / 'setup.cfg').read_text().split('layers =')[1]
+  named = set(re.findall(r'gan_unlearn_jax\.(\w+)', layers))
+  modules = {path.stem for path in PACKAGE.glob('*.py')} - {'__init__'}
+  modules |= {path.name for path in PACKAGE.iterdir()
+              if (path / '__init__.py').exists()}
+  assert modules <= named, sorted(modules - named)
 
 
 def test_no_module_is_over_350_lines():

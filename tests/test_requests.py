@@ -44,6 +44,30 @@ def test_canary_request():
   assert request.name == 'canaries2'
 
 
+def test_requests_in_sequence_name_what_they_follow():
+  first, second, last = requests.parse_sequence(
+      'ids:10,11; ids:98,99', 'ids:3,4', 'mnist', TRAIN_IDS, LABELS)
+  assert first.name == parse('ids:10,11').name and not len(first.earlier_ids)
+  assert second.name == parse('ids:98,99').name + '-after-' + first.name
+  assert last.name == parse('ids:3,4').name + '-after-' + second.name
+  np.testing.assert_array_equal(second.earlier_ids, first.forget_ids)
+  np.testing.assert_array_equal(last.earlier_ids, [10, 11, 98, 99])
+  np.testing.assert_array_equal(
+      last.all_forget_ids, np.union1d(last.earlier_ids, [3, 4]))
+  (alone,) = requests.parse_sequence('', 'ids:3', 'mnist', TRAIN_IDS, LABELS)
+  assert alone.name == parse('ids:3').name and not len(alone.earlier_ids)
+
+
+@pytest.mark.parametrize('after, spec, message', [
+    ('ids:3,4', 'ids:4,5', r'ids \[4\] are in two requests'),
+    ('class:7', 'ids:4', "'class:7' is not an item request"),
+    ('ids:1;ids:2', 'ids:2', r'ids \[2\] are in two'),
+])
+def test_bad_sequences_are_refused(after, spec, message):
+  with pytest.raises(UserError, match=r"config.unlearn.after='.*': " + message):
+    requests.parse_sequence(after, spec, 'mnist', TRAIN_IDS, LABELS)
+
+
 def test_forget_file_json_and_lines(tmp_path):
   json_file, text_file = tmp_path / 'ids.json', tmp_path / 'ids.txt'
   json_file.write_text(json.dumps([5, 6]))

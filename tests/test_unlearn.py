@@ -16,6 +16,7 @@ from gan_unlearn_jax import cascaded_unlearning_step
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import create_train_states
+from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import heldout
@@ -272,6 +273,57 @@ def _experiment(trained, **unlearn_fields):
   config = config.copy_and_resolve_references()
   config.unlearn.update({'stop': 'epochs', 'epochs': 1, **unlearn_fields})
   return experiment.Experiment(config, workdir)
+
+
+def test_a_request_in_sequence_starts_where_the_last_one_ended(
+    trained, monkeypatch):
+  first = _experiment(trained, request='random:16:31')
+  first.unlearn()
+  earlier = f'unlearned/{first.request.name}'
+  folder = checkpoints.directory(first.workdir, earlier)
+  files = lambda: {path: os.stat(os.path.join(root, path)).st_mtime_ns
+                   for root, _, names in os.walk(folder) for path in names}
+  before = files()
+  exp = _experiment(trained, request='random:16:32', after='random:16:31')
+  calls = {}
+  real_unlearn = unlearn.unlearn_request
+  def spy_unlearn(config, request, base, c_state, images, train_ids, *rest):
+    calls[request.name] = (base, train_ids)
+    return real_unlearn(config, request, base, c_state, images, train_ids,
+                        *rest)
+  monkeypatch.setattr(unlearn, 'unlearn_request', spy_unlearn)
+  exp.unlearn()
+  # Only the new request ran, from the earlier one's model, which stays as
+  # it was; its remaining batches never draw the earlier forget set.
+  assert list(calls) == [exp.request.name]
+  base, drawn_from = calls[exp.request.name]
+  chex.assert_trees_all_equal(base, exp.load(earlier))
+  assert files() == before
+  assert not np.isin(drawn_from, first.request.forget_ids).any()
+  # Retrained and fine-tuned without either forget set; fine-tuned from the
+  # earlier request's model too.
+  trained_on = {}
+  monkeypatch.setattr(train, 'train_gan', lambda config, workdir, *, name,
+                      images, example_ids: trained_on.update({
+                          'retrain': example_ids}))
+  monkeypatch.setattr(train, 'fit', lambda config, workdir, name, states,
+                      images, example_ids, steps: trained_on.update({
+                          'finetune': (states, example_ids)}))
+  exp.retrain()
+  exp.finetune()
+  union = np.union1d(first.request.forget_ids, exp.request.forget_ids)
+  assert not np.isin(trained_on['retrain'], union).any()
+  states, finetuned_on = trained_on['finetune']
+  assert not np.isin(finetuned_on, union).any()
+  assert int(states[1].step) == int(base[1].step)
+  # The evaluation asks whether the earlier request's membership came back.
+  context = exp.evaluation_context()
+  metrics_ = evaluators.evaluate(context, context.model('u', *base),
+                                 ('membership',))
+  assert metrics_['num_earlier'] == 16
+  assert 0 <= metrics_['mia_whitebox_earlier_auc'] <= 1
+  assert 'num_earlier' not in evaluators.evaluate(
+      first.evaluation_context(), context.model('u', *base), ('membership',))
 
 
 def test_finetuning_baseline_uses_the_unlearning_optimizer(trained):

@@ -83,6 +83,17 @@ class Context:
                 self.train_split, self.nonmember_ids, self.request))
 
   @functools.cached_property
+  def earlier_and_nonmembers(self) -> Optional[tuple[jax.Array, jax.Array]]:
+    """In a sequence, the first `evaluation.max_members` forget images of the
+    requests before this one, and the holdout half's images: does an earlier
+    request's membership come back? None for a request on its own."""
+    earlier = self.request.earlier_ids[:self.config.evaluation.max_members]
+    if not len(earlier):
+      return None
+    return (sampling.rows(self.train_split.images, earlier),
+            sampling.rows(self.train_split.images, self.nonmember_ids))
+
+  @functools.cached_property
   def latents(self) -> jax.Array:
     """The `evaluation.num_samples` latents every model is evaluated on."""
     return jax.random.normal(

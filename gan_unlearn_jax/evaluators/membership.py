@@ -4,7 +4,8 @@ still know the rest?
 Members are the forget images, against the holdout slice's evaluation half
 of their kind; and a sample of the remaining training images, against the
 holdout's other images (`_remaining` metrics: a model that forgets
-everything looks like one that forgot the request on the forget set alone).
+everything looks like one that forgot the request on the forget set alone);
+in a sequence, the earlier requests' forget images (`_earlier`).
 Attacks, each a score per image that is higher for "more likely a member":
 
   whitebox: D's score in inference mode (LOGAN).
@@ -40,15 +41,19 @@ def nearest_sample_distances(queries: jax.Array,
 
 def attack_scores(context: base.Context, model: base.Model
                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-  """{`whitebox`, `blackbox`, and each with `_remaining`: (member scores,
-  non-member scores)}, computed once a model."""
+  """{`whitebox`, `blackbox`, and each with `_remaining` (and, in a
+  sequence, `_earlier`): (member scores, non-member scores)}, computed once a
+  model."""
   def compute():
     d_scores = lambda x: np.asarray(sampling.discriminator_scores(
         model.d_state, x))
     distances = lambda x: -nearest_sample_distances(x, model.samples)
     scores = {}
     for suffix, images in (('', context.members_and_nonmembers),
-                           ('_remaining', context.remaining_and_nonmembers)):
+                           ('_remaining', context.remaining_and_nonmembers),
+                           ('_earlier', context.earlier_and_nonmembers)):
+      if images is None:
+        continue
       for attack, score in (('whitebox', d_scores), ('blackbox', distances)):
         scores[attack + suffix] = tuple(score(x) for x in images)
     return scores
@@ -60,6 +65,8 @@ def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
   results = {'num_members': len(scores['whitebox'][0]),
              'num_nonmembers': len(scores['whitebox'][1]),
              'num_remaining': len(scores['whitebox_remaining'][0])}
+  if 'whitebox_earlier' in scores:
+    results['num_earlier'] = len(scores['whitebox_earlier'][0])
   for attack, (members, nonmembers) in scores.items():
     results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
   return results
