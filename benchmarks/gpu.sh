@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
-# The benchmarks on a GPU machine, within about 8 minutes: the step table, then
-# a shortened speed-up table (original trained 1 epoch; MNIST must be prepared
-# in $TFDS_DATA_DIR). Installs nothing; prints the tables last.
+# The headline experiments on one accelerator: the converged MNIST defaults
+# and the base-64 CIFAR-10 configs, each dataset's item request and then its
+# class request in one workdir (the class run reuses the original and C),
+# with RETRAINS retrained models trained side by side (retrain.vmapped). Each
+# report.json goes to $RESULTS/<config>-gpu/; the summary table is printed
+# last, after the step table (benchmarks.steps; STEPS=0 skips it). Installs
+# nothing; the data sets must be prepared in $TFDS_DATA_DIR.
+#
+#   GAN_UNLEARN_COMMIT=$(git rev-parse HEAD) bash benchmarks/gpu.sh [RESULTS]
+#
+# RESULTS defaults to results/; extra config flags come from $FLAGS, and the
+# pairs of configs from $PAIRS (the tests run the tiny `test:test_class`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RESULTS=$(mkdir -p "${1:-results}" && cd "${1:-results}" && pwd)
+WORK=${GPU_WORKDIR:-/tmp/gan_unlearn_gpu}
+PAIRS=${PAIRS:-mnist_item:mnist_class cifar10_item:cifar10_class}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-python3 -m benchmarks.steps --configs=mnist_item,cifar10_item \
-  --batch_sizes=64,256 --steps=200 --json_out=/tmp/steps.json | tee /tmp/steps.md
-python3 -m benchmarks.speedup --config=configs/mnist_item.py \
-  --workdir="${SPEEDUP_WORKDIR:-/tmp/speedup}" --requests=random:64,random:64:1 \
-  --config.train.epochs=1
-cat /tmp/steps.md
+if [ "${STEPS:-1}" = 1 ]; then  # The step table first (about a minute).
+  python3 -m benchmarks.steps --configs=mnist_item,cifar10_item \
+    --batch_sizes=64,256 --steps=100 --models=5 \
+    --json_out="$RESULTS/steps-gpu.json" | tee "$RESULTS/steps-gpu.md"
+fi
+for pair in $PAIRS; do
+  for config in ${pair/:/ }; do
+    start=$SECONDS
+    # shellcheck disable=SC2086  # FLAGS holds several flags.
+    python3 -m gan_unlearn_jax.main --config="configs/$config.py" \
+      --workdir="$WORK/${pair%%:*}" --config.retrain.vmapped=True \
+      --config.retrain.num_models="${RETRAINS:-3}" ${FLAGS:-}
+    mkdir -p "$RESULTS/$config-gpu"
+    cp "$WORK/${pair%%:*}/report.json" "$RESULTS/$config-gpu/"
+    echo "$config: $((SECONDS - start)) s"
+  done
+done
+python3 -c "import pathlib, sys; from benchmarks import tables
+print(tables.summary_table(tables.load_reports(pathlib.Path(sys.argv[1]))))" \
+  "$RESULTS"

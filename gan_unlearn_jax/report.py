@@ -109,10 +109,14 @@ def _command() -> str:
 
 
 def provenance() -> dict[str, Any]:
-  """What produced a report: command, code, date, hardware, software."""
+  """What produced a report: command, code, date, hardware, software.
+
+  A copy of the code without git (an exported tree) names its commit in
+  `GAN_UNLEARN_COMMIT`."""
   commit = _git('rev-parse', 'HEAD')
   if commit and _git('status', '--porcelain', '--untracked-files=no'):
     commit += '+uncommitted changes'
+  commit = commit or os.environ.get('GAN_UNLEARN_COMMIT')
   return {'command': _command(),
           'commit': commit,
           'date': datetime.datetime.now(datetime.timezone.utc).isoformat(

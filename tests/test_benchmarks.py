@@ -72,6 +72,26 @@ def test_speedup_benchmark_writes_its_table(speedup_run):
   assert again['retrain_s'] == row['retrain_s']
 
 
+def test_gpu_script_runs_item_then_class_and_prints_their_table(tmp_path):
+  """The accelerator script on the CPU path, with the tiny configs."""
+  # The test configs' 4 epochs: a 1-epoch G draws no 7 to substitute.
+  flags = ("--config.unlearn.stop=epochs --config.unlearn.epochs=1 "
+           "--config.evaluation.evaluators=('membership','class_rate')")
+  result = subprocess.run(
+      ['bash', 'benchmarks/gpu.sh', str(tmp_path / 'results')], cwd=ROOT,
+      env=subprocess_env(PAIRS='test:test_class', STEPS='0', RETRAINS='2',
+                         FLAGS=flags, GPU_WORKDIR=str(tmp_path / 'work')),
+      capture_output=True, text=True, timeout=900)
+  assert result.returncode == 0, result.stderr[-3000:]
+  for config in ('test', 'test_class'):
+    report = json.loads(
+        (tmp_path / 'results' / f'{config}-gpu' / 'report.json').read_text())
+    assert len(report['metrics']['retrained_models']) == 2
+    assert report['config']['retrain']['vmapped']
+    assert f'| [{config}-gpu](' in result.stdout
+  assert report['request']['kind'] == 'class'
+
+
 @pytest.mark.parametrize('name', ['steps', 'speedup', 'convergence', 'spread'])
 def test_benchmarks_run_as_modules_from_the_repository_root(name):
   result = subprocess.run([sys.executable, '-m', f'benchmarks.{name}',

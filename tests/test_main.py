@@ -12,6 +12,7 @@ from PIL import Image
 import pytest
 
 from conftest import ROOT, subprocess_env
+from gan_unlearn_jax import report as report_module
 
 
 def run_main(workdir, *flags, timeout=600):
@@ -127,3 +128,11 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   # The 2 forget images over one row of nearest samples per model.
   assert Image.open(tmp_path / 'report_nearest.png').size == (2 * 28, 5 * 28)
   assert Image.open(tmp_path / 'report_membership.png').format == 'PNG'
+
+
+def test_a_copy_without_git_names_its_commit(monkeypatch):
+  monkeypatch.setattr(report_module, '_git', lambda *args: None)
+  monkeypatch.setenv('GAN_UNLEARN_COMMIT', 'abc123')
+  assert report_module.provenance()['commit'] == 'abc123'
+  monkeypatch.delenv('GAN_UNLEARN_COMMIT')
+  assert report_module.provenance()['commit'] is None
