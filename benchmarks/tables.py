@@ -3,8 +3,9 @@ r"""Tables of the recorded runs, generated from `results/<config>/report.json`.
   python -m benchmarks.tables [--check]
 
 Writes `docs/results.md` (a section per run: its command, commit, date and
-hardware, then its numbers) and the README's summary table between the
-markers below; `--check` writes nothing and fails when either is out of date.
+hardware, then its numbers) and the README's summary table of the headline
+runs (`results/<config>/`, `results/<config>-gpu/`; other folders are
+ablations, `results/<config>-<variant>/`) between the markers below; `--check` writes nothing and fails when either is out of date.
 No number in them is typed by hand.
 """
 
@@ -161,10 +162,18 @@ def results_page(reports: dict[str, dict]) -> str:
   return '\n'.join(lines)
 
 
+def is_headline(run: str) -> bool:
+  """A run of a config as it is (`<config>` or `<config>-gpu`), not an
+  ablation of one (`<config>-<variant>`)."""
+  return (ROOT / 'configs' / f"{run.removesuffix('-gpu')}.py").exists()
+
+
 def readme_with_table(readme: str, reports: dict[str, dict]) -> str:
+  """The README with the headline runs' summary (ablations: results.md)."""
   before, rest = readme.split(BEGIN, 1)
   _, after = rest.split(END, 1)
-  return f'{before}{BEGIN}\n{summary_table(reports)}{END}{after}'
+  headline = {run: r for run, r in reports.items() if is_headline(run)}
+  return f'{before}{BEGIN}\n{summary_table(headline)}{END}{after}'
 
 
 def main(argv):

@@ -5,6 +5,14 @@ ones, so unlearning them mostly tests that nothing is over-unlearned. Here the
 training set is small (1,024 images) and trained long (200 epochs, 3,200
 steps), so the original discriminator knows its 64 forget images measurably
 better than held-out digits, and the retrained one does not.
+
+  python -m gan_unlearn_jax.main --config=configs/mnist_item_small.py --workdir=W
+
+About 45 minutes on a 2-core CPU before the evaluation (each stage's seconds
+are on docs/results.md, "mnist_item_small"); not yet measured on a GPU. What
+it shows: three cascaded steps bring D's white-box membership of the forget
+set to the retrained level, and D's knowledge of the remaining set down with
+it (docs/results.md).
 """
 
 from configs import default

@@ -10,3 +10,15 @@ def test_results_pages_regenerate_identically_from_the_recorded_runs():
       tables.results_page(reports))
   readme = (ROOT / 'README.md').read_text()
   assert readme == tables.readme_with_table(readme, reports)
+
+
+def test_ablations_stay_off_the_readme_table():
+  assert tables.is_headline('mnist_canary')
+  assert tables.is_headline('cifar10_item-gpu')
+  assert not tables.is_headline('mnist_canary-bn-running')
+  report = tables.load_reports(ROOT / 'results')['mnist_item_small']
+  readme = tables.readme_with_table(
+      f'{tables.BEGIN}\n{tables.END}',
+      {'mnist_item_small': report, 'mnist_item_small-variant': report})
+  assert '[mnist_item_small](' in readme
+  assert 'mnist_item_small-variant' not in readme
