@@ -27,7 +27,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.name = 'mnist'
   # None: tfds's default, which honours the TFDS_DATA_DIR environment variable.
   config.data.data_dir = ml_collections.config_dict.placeholder(str)
-  config.data.download = False  # Never reach the network unless asked.
+  # Prepare the data set on first use when data_dir lacks it (needs internet
+  # access and TensorFlow, the [prepare] extra; an unreachable host fails at
+  # once). False: never reach the network.
+  config.data.download = True
   # The holdout slice: this many training-split images (a fixed draw) that no
   # GAN trains on, the non-members of membership inference; half of them
   # (the probe half) serve the stop rule, the other half the evaluation.

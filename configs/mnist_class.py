@@ -1,4 +1,13 @@
-"""MNIST, class unlearning."""
+"""MNIST, class unlearning: the converged default GAN forgets the digit 7.
+
+  python -m gan_unlearn_jax.main --config=configs/mnist_class.py --workdir=W
+
+The same GAN and training as configs/mnist_item.py: about four and a half
+hours on a 2-core CPU for a whole run with one retrained model; one H200 runs
+it in `bash benchmarks/gpu.sh` (not yet run). No run is recorded under the
+current evaluation protocol yet: results/mnist_class/ and docs/results.md get
+it when one is.
+"""
 
 from configs import mnist_item
 

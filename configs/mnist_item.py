@@ -1,4 +1,18 @@
-"""MNIST, item unlearning."""
+"""MNIST, item unlearning: the converged default (forget 64 random images).
+
+  python -m gan_unlearn_jax.main --config=configs/mnist_item.py --workdir=W
+
+The GAN trains 38 epochs over the 54,000 images outside the holdout (32,034
+steps). The convergence study (docs/performance.md, "How long to train")
+measured 171-208 s for an epoch of 60,000 images on a 2-core CPU: the
+original and each retrained model take one to two hours there, and a whole
+run with one retrained model about four and a half (the sum of its stages;
+not run end to end under the current protocol). On one H200
+the GAN step ran at 777 steps/s (docs/performance.md), about a minute a
+training; `bash benchmarks/gpu.sh` runs this config there (not yet run). No
+run is recorded under the current evaluation protocol yet: results/mnist_item/
+and docs/results.md get it when one is.
+"""
 
 from configs import default
 

@@ -8,8 +8,11 @@ by index inside the jitted steps; images are never copied from the host per step
 import dataclasses
 import functools
 import hashlib
+import importlib.util
 import os
+import socket
 from typing import Optional
+import urllib.parse
 
 from absl import logging
 import jax
@@ -28,7 +31,7 @@ DATASETS = {
 
 
 class DatasetNotFoundError(UserError):
-  """The dataset is not prepared in `data_dir` and downloading is off."""
+  """The dataset is not prepared in `data_dir` and cannot be prepared here."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +69,58 @@ def _data_dir_text(data_dir: Optional[str]) -> str:
   return os.environ.get('TFDS_DATA_DIR', '~/tensorflow_datasets (tfds default)')
 
 
+def _unreachable_hosts(urls, timeout_s: float = 5.0) -> list[str]:
+  """The hosts of `urls` that refuse a connection (tfds retries for minutes)."""
+  unreachable = []
+  for host, port in sorted({(u.hostname, u.port or (443 if u.scheme == 'https'
+                                                    else 80))
+                            for u in map(urllib.parse.urlparse, urls)}):
+    try:
+      socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError:
+      unreachable.append(host)
+  return unreachable
+
+
+def _tensorflow_installed() -> bool:
+  return importlib.util.find_spec('tensorflow') is not None
+
+
+def _not_prepared(name: str, data_dir: Optional[str]) -> str:
+  return (f'Dataset {name!r} is not prepared in data_dir='
+          f'{_data_dir_text(data_dir)!r}')
+
+
+def _prepared_copy(name: str) -> str:
+  return ('point config.data.data_dir (or the TFDS_DATA_DIR environment '
+          f'variable) at a folder that holds {name}/<version>/ in array_record '
+          'format')
+
+
+def _prepare(builder, name: str, data_dir: Optional[str]) -> None:
+  """Downloads and prepares `name` once, or says at once why it cannot."""
+  missing, prepared_copy = _not_prepared(name, data_dir), _prepared_copy(name)
+  hosts = _unreachable_hosts(builder.url_infos or {})
+  if hosts:
+    raise DatasetNotFoundError(
+        f'{missing}, and it cannot be downloaded: {", ".join(hosts)} cannot '
+        f'be reached. Offline, {prepared_copy}, prepared on a machine with '
+        'internet access.')
+  # tfds's builders read the raw files with tf.io.gfile and encode the images
+  # with tf.image: preparing (not reading) needs TensorFlow.
+  if not _tensorflow_installed():
+    raise DatasetNotFoundError(
+        f'{missing}. Preparing it needs TensorFlow, which tfds\'s builders '
+        'use to read the raw files: pip install "gan_unlearn_jax[prepare]" '
+        f'(or pip install tensorflow-cpu), or {prepared_copy}.')
+  logging.info('Downloading and preparing %s (once) in %s.', name,
+               _data_dir_text(data_dir))
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  builder.download_and_prepare(
+      file_format='array_record',
+      download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+
+
 @functools.lru_cache(maxsize=8)
 def _load_numpy(name: str, split: str, data_dir: Optional[str],
                 download: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -74,15 +129,10 @@ def _load_numpy(name: str, split: str, data_dir: Optional[str],
   if not builder.is_prepared():
     if not download:
       raise DatasetNotFoundError(
-          f'Dataset {name!r} is not prepared in data_dir='
-          f'{_data_dir_text(data_dir)!r}. Point config.data.data_dir (or the '
-          'TFDS_DATA_DIR environment variable) at a folder that holds '
-          f'{name}/<version>/ in array_record format, or set '
-          'config.data.download=True on a machine with internet access (needs '
-          'the [prepare] extra).')
-    builder.download_and_prepare(
-        file_format='array_record',
-        download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+          f'{_not_prepared(name, data_dir)} and config.data.download is '
+          f'False: {_prepared_copy(name)}, or set it True on a machine with '
+          'internet access.')
+    _prepare(builder, name, data_dir)
   # Decoding the PNGs of a split takes seconds to minutes; the decoded arrays
   # are cached, keyed by the prepared dataset's folder, version and split.
   key = hashlib.sha256(f'{builder.data_dir}|{split}'.encode()).hexdigest()[:16]

@@ -120,13 +120,18 @@ def fit_models(config: ml_collections.ConfigDict, workdir: str,
                    for rng in unstack(sample_rng)]
 
   writers = [monitoring.MetricWriter(workdir, name) for name in names]
-  step = common if common > start else start
+  step = max(common, start)
   progress = monitoring.Progress(
       ' + '.join(names), first_step=step, last_step=end)
+  # A sample grid at the end of an epoch, at most one per `log_every` steps.
+  epochs_per_grid = -(-config.train.log_every // steps_per_epoch)
   epoch_ids, epoch_of_ids = None, None
-  save = lambda: [checkpoints.save(mngr, step, dict(zip('gd', model)))
-                  for mngr, model in zip(mngrs, unstack(
-                      jax_utils.unreplicate((g_state, d_state))))]
+
+  def save():
+    models = unstack(jax_utils.unreplicate((g_state, d_state)))
+    for mngr, model in zip(mngrs, models):
+      checkpoints.save(mngr, step, dict(zip('gd', model)))
+
   while step < end:
     epoch = step // steps_per_epoch
     if epoch != epoch_of_ids:
@@ -136,8 +141,9 @@ def fit_models(config: ml_collections.ConfigDict, workdir: str,
     g_state, d_state, metrics = p_step(g_state, d_state, images, epoch_ids,
                                        step_rng)
     step += 1
-    end_of_epoch = step % steps_per_epoch == 0
-    if step % config.train.log_every == 0 or step == end or end_of_epoch:
+    grid_now = step == end or (step % steps_per_epoch == 0 and
+                               (epoch + 1) % epochs_per_grid == 0)
+    if step % config.train.log_every == 0 or grid_now:
       values = [monitoring.check_finite(model_metrics, name, step)
                 for name, model_metrics in zip(
                     names, unstack(jax_utils.unreplicate(metrics)))]
@@ -147,7 +153,7 @@ def fit_models(config: ml_collections.ConfigDict, workdir: str,
                              for k in values[0]}, epoch=epoch + 1)
     if step % config.train.checkpoint_every == 0 or step == end:
       save()
-    if end_of_epoch or step == end:
+    if grid_now:
       for name, g, latents in zip(names, unstack(jax_utils.unreplicate(
           g_state)), fixed_latents):
         monitoring.save_grid(
