@@ -8,8 +8,11 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # So that `configs` imports as a package.
-os.environ.setdefault('TFDS_DATA_DIR',
-                      str(ROOT.parent / 'shared' / 'data' / 'tfds'))
+# The prepared copies beside the checkout (this project's machines and CI);
+# elsewhere tfds's default folder, where a run prepares what it lacks.
+if (ROOT.parent / 'shared' / 'data' / 'tfds').is_dir():
+  os.environ.setdefault('TFDS_DATA_DIR',
+                        str(ROOT.parent / 'shared' / 'data' / 'tfds'))
 
 import jax  # pylint: disable=g-import-not-at-top
 

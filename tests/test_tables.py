@@ -1,5 +1,7 @@
 """The generated results pages are what the recorded runs say."""
 
+import copy
+
 from benchmarks import tables
 from conftest import ROOT
 
@@ -22,3 +24,15 @@ def test_ablations_stay_off_the_readme_table():
       {'mnist_item_small': report, 'mnist_item_small-variant': report})
   assert '[mnist_item_small](' in readme
   assert 'mnist_item_small-variant' not in readme
+
+
+def test_an_ablation_row_names_the_fields_it_changed():
+  report = tables.load_reports(ROOT / 'results')['mnist_item_small']
+  variant = copy.deepcopy(report)
+  variant['config']['unlearn']['fake_label'] = 'heldout'
+  variant['config']['mode'] = 'evaluate'  # How a run was started: no change.
+  table = tables.ablation_table({'mnist_item_small': report,
+                                 'mnist_item_small-heldout': variant})
+  base_row, variant_row = table.splitlines()[2:]
+  assert '(the run itself)' in base_row
+  assert '| `unlearn.fake_label=heldout` |' in variant_row
