@@ -159,12 +159,19 @@ def _flat(config: dict, prefix: str = '') -> dict:
   return flat
 
 
+# How a run was started and where its data came from, not what it measured.
+NOT_THE_EXPERIMENT = ('mode', 'data.download', 'data.data_dir',
+                      'compilation_cache_dir', 'distributed',
+                      'coordinator_address', 'num_processes', 'process_id')
+
+
 def _changes(run: dict, base: dict) -> str:
-  """The config fields in which `run` differs from `base` (not the mode)."""
+  """The config fields in which `run` differs from `base` (fields that one of
+  them predates left out)."""
   run, base = _flat(run['config']), _flat(base['config'])
-  fields = sorted(k for k in run.keys() | base.keys()
-                  if k != 'mode' and run.get(k) != base.get(k))
-  return ', '.join(f'`{k}={run.get(k)}`' for k in fields) or 'nothing'
+  fields = sorted(k for k in run.keys() & base.keys()
+                  if k not in NOT_THE_EXPERIMENT and run[k] != base[k])
+  return ', '.join(f'`{k}={run[k]}`' for k in fields) or 'nothing'
 
 
 def _base_of(run: str, reports: dict[str, dict]):

@@ -31,6 +31,7 @@ def test_an_ablation_row_names_the_fields_it_changed():
   variant = copy.deepcopy(report)
   variant['config']['unlearn']['fake_label'] = 'heldout'
   variant['config']['mode'] = 'evaluate'  # How a run was started: no change.
+  variant['config']['unlearn']['new_field'] = 1  # Newer than the base run.
   table = tables.ablation_table({'mnist_item_small': report,
                                  'mnist_item_small-heldout': variant})
   base_row, variant_row = table.splitlines()[2:]
