@@ -192,7 +192,9 @@ def ablation_table(reports: dict[str, dict]) -> str:
            '[min, max] | speed-up |', '|---' * 9 + '|']
   for base in (run for run in reports if is_headline(run)):
     variants = [run for run in reports if _base_of(run, reports) == base]
-    for run in [base] + variants if variants else []:
+    if not variants:
+      continue
+    for run in [base] + variants:
       report = reports[run]
       record = report['unlearning']
       low, high = record['stop_auc_ci95']
