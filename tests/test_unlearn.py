@@ -316,8 +316,10 @@ def test_a_request_in_sequence_starts_where_the_last_one_ended(
   states, finetuned_on = trained_on['finetune']
   assert not np.isin(finetuned_on, union).any()
   assert int(states[1].step) == int(base[1].step)
-  # The evaluation asks whether the earlier request's membership came back.
+  # The evaluation asks whether the earlier request's membership came back,
+  # and takes neither forget set for remaining images.
   context = exp.evaluation_context()
+  assert not np.isin(context.remaining_ids, union).any()
   metrics_ = evaluators.evaluate(context, context.model('u', *base),
                                  ('membership',))
   assert metrics_['num_earlier'] == 16

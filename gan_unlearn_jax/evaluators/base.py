@@ -70,15 +70,19 @@ class Context:
                                    self.request))
 
   @functools.cached_property
-  def remaining_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
-    """`evaluation.num_remaining` random remaining training images, and the
-    holdout half's images of their kind: whether a model still knows what it
-    should keep."""
-    remaining = np.setdiff1d(self.train_ids, self.request.forget_ids)
+  def remaining_ids(self) -> np.ndarray:
+    """`evaluation.num_remaining` random training ids that no request of the
+    sequence forgets."""
+    remaining = np.setdiff1d(self.train_ids, self.request.all_forget_ids)
     rng = np.random.default_rng(self.config.evaluation.seed)
-    ids = np.sort(rng.choice(remaining, min(
+    return np.sort(rng.choice(remaining, min(
         len(remaining), self.config.evaluation.num_remaining), replace=False))
-    return (sampling.rows(self.train_split.images, ids),
+
+  @functools.cached_property
+  def remaining_and_nonmembers(self) -> tuple[jax.Array, jax.Array]:
+    """The `remaining_ids` images, and the holdout half's images of their
+    kind: whether a model still knows what it should keep."""
+    return (sampling.rows(self.train_split.images, self.remaining_ids),
             heldout.images_of_other_kinds(
                 self.train_split, self.nonmember_ids, self.request))
 
