@@ -83,10 +83,10 @@ def load(workdir: str, name: str, template: Any,
   if not exists(workdir, name):
     raise UserError(f'No checkpoint at {path}: {remedy}.')
   mngr = ocp.CheckpointManager(path)
+  _ignore_callbacks_into_closed_loops()
   try:
     return restore_latest(mngr, template)
   except Exception as e:  # orbax raises many types for corrupt folders.
-    _ignore_callbacks_into_closed_loops()
     raise UserError(
         f'The checkpoint at {path} does not restore ({type(e).__name__}: '
         f'{str(e)[:200]}). Delete it, then {remedy}.') from e
@@ -97,9 +97,10 @@ def load(workdir: str, name: str, template: Any,
 @functools.cache  # Installed once.
 def _ignore_callbacks_into_closed_loops() -> None:
   """After a failed restore, the reads still in flight finish on tensorstore's
-  threads and call back into the event loop orbax has already closed; each
-  would print a `RuntimeError: Event loop is closed` traceback after the
-  clear error. Those, and only those, are dropped."""
+  threads and call back into the event loop orbax has already closed, even
+  before the failure reaches `load`; each would print a `RuntimeError: Event
+  loop is closed` traceback around the clear error. Those, and only those,
+  are dropped, so the hook is in place before any restore starts."""
   previous = sys.unraisablehook
 
   def hook(unraisable):
