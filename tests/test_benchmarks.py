@@ -27,7 +27,9 @@ def test_steps_benchmark_prints_its_table(tmp_path):
     for devices in ('1 (jit)', '2 (pmap)'):
       assert f'| test | {step} | {devices} | 32 |' in out
   assert '| test | GAN train_step x 3 (vmap) | 2 (pmap) | 32 |' in out
-  rows = json.loads((tmp_path / 'steps.json').read_text())
+  run = json.loads((tmp_path / 'steps.json').read_text())
+  assert run['provenance']['command'].startswith('python -m benchmarks.steps')
+  rows = run['rows']
   assert len(rows) == 5
   assert all(r['steps_per_s'] > 0 and r['host_peak_gib'] > 0 for r in rows)
   # The cascaded step has a D batch (forget) and a G batch (substitution)
