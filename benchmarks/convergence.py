@@ -9,8 +9,10 @@ Trains the original GAN one epoch at a time up to `--epochs` (resuming
 default run's 5-epoch original) and after each epoch measures, as the
 experiment's evaluation does, the FCD and the classifier score of
 `evaluation.num_samples` samples against the evaluation half of the test
-split. Prints a Markdown table; writes it, with the rows as JSON, to
-`W/convergence.md` and `W/convergence.json` after each epoch.
+split. Prints a Markdown table; writes it to `W/convergence.md`, and the
+run (rows, command, commit, hardware) to `W/convergence.json`, after each
+epoch; docs/performance.md shows the copies under
+`results/benchmarks/convergence-<config>.json`.
 """
 
 import json
@@ -22,9 +24,11 @@ from absl import flags
 from ml_collections import config_flags
 
 from benchmarks import common
+from benchmarks import tables
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import report
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
@@ -33,16 +37,10 @@ flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 
 
-def markdown(rows: list[dict]) -> str:
-  lines = ['| epochs | steps | FCD | classifier score | training s |',
-           '|---|---|---|---|---|']
-  lines += [f"| {r['epochs']} | {r['steps']} | {r['fcd']:.1f} | "
-            f"{r['classifier_score']:.2f} | {r['train_s']:.0f} |" for r in rows]
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
+  name = os.path.basename(config_flags.get_config_filename(
+      FLAGS['config'])).removesuffix('.py')
   config = common.with_fields(FLAGS.config, mode='train')
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
@@ -66,11 +64,12 @@ def main(argv):
     rows.append({'epochs': epochs, 'steps': run.training_summary()['steps'],
                  'train_s': train_s, 'fcd': quality['fcd'],
                  'classifier_score': quality['classifier_score']})
-    table = markdown(rows)
+    table = tables.convergence_table(rows)
     with open(os.path.join(FLAGS.workdir, 'convergence.md'), 'w') as f:
       f.write(table)
     with open(os.path.join(FLAGS.workdir, 'convergence.json'), 'w') as f:
-      json.dump(rows, f, indent=2)
+      json.dump({'provenance': report.provenance(), 'config': name,
+                 'rows': rows}, f, indent=2)
   print('\n' + table)
 
 

@@ -4,7 +4,8 @@
 # class request in one workdir (the class run reuses the original and C),
 # with RETRAINS retrained models trained side by side (retrain.vmapped). Each
 # report.json goes to $RESULTS/<config>-gpu/; the summary table is printed
-# last, after the step table (benchmarks.steps; STEPS=0 skips it). Installs
+# last, after the step table (benchmarks.steps, its JSON to
+# $RESULTS/benchmarks/steps-gpu.json; STEPS=0 skips it). Installs
 # nothing; the data sets must be prepared in $TFDS_DATA_DIR.
 #
 #   GAN_UNLEARN_COMMIT=$(git rev-parse HEAD) bash benchmarks/gpu.sh [RESULTS]
@@ -18,9 +19,10 @@ WORK=${GPU_WORKDIR:-/tmp/gan_unlearn_gpu}
 PAIRS=${PAIRS:-mnist_item:mnist_class cifar10_item:cifar10_class}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 if [ "${STEPS:-1}" = 1 ]; then  # The step table first (about a minute).
+  mkdir -p "$RESULTS/benchmarks"
   python3 -m benchmarks.steps --configs=mnist_item,cifar10_item \
     --batch_sizes=64,256 --steps=100 --models=5 \
-    --json_out="$RESULTS/steps-gpu.json" | tee "$RESULTS/steps-gpu.md"
+    --json_out="$RESULTS/benchmarks/steps-gpu.json"
 fi
 for pair in $PAIRS; do
   for config in ${pair/:/ }; do

@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from benchmarks import tables
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import parallel
@@ -194,32 +195,6 @@ def peak_memory_gib() -> dict[str, float]:
   return memory
 
 
-def markdown(run: dict) -> str:
-  """The table of a run (the JSON `--json_out` writes), with its stamp."""
-  stamp = run['provenance']
-  lines = [f"{stamp['hardware']['devices']} ({stamp['hardware']['cpu']}), "
-           f"jax {stamp['jax']}, {stamp['date'][:10]}, commit "
-           f"{stamp['commit']}; {run['steps']} timed steps in "
-           f"{run['rounds']} interleaved rounds (steps/s: the median round); "
-           'a [4096, 512] x [512, 256] matrix product runs at '
-           f"{run['matmul_gflop_per_s']:.0f} GFLOP/s:", '',
-           f"```bash\n{stamp['command']}\n```", '',
-           '| config | step | devices | global batch | compile + 1st step (s) '
-           '| steps/s | images/s | GFLOP/step | GFLOP/s | peak host RSS (GiB) '
-           '| peak device (GiB) |',
-           '|---|---|---|---|---|---|---|---|---|---|---|']
-  for r in run['rows']:
-    device_peak = r.get('device_peak_gib')
-    lines.append(
-        f"| {r['config']} | {r['step']} | {r['devices']} | "
-        f"{r['global_batch']} | {r['compile_s']:.1f} | "
-        f"{r['steps_per_s']:.2f} | {r['images_per_s']:,.0f} | "
-        f"{r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | "
-        f"{r['host_peak_gib']:.2f} | "
-        f"{'n/a' if device_peak is None else f'{device_peak:.2f}'} |")
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
   rows = [row for name in FLAGS.configs for batch in FLAGS.batch_sizes
@@ -228,7 +203,7 @@ def main(argv):
   run = {'provenance': report.provenance(),
          'steps': FLAGS.steps, 'rounds': min(FLAGS.rounds, FLAGS.steps),
          'matmul_gflop_per_s': matmul_gflop_per_s(), 'rows': rows}
-  print('\n' + markdown(run))
+  print('\n' + tables.steps_table(run))
   if FLAGS.json_out:
     with open(FLAGS.json_out, 'w') as f:
       json.dump(run, f, indent=2)

@@ -1,12 +1,16 @@
-r"""Tables of the recorded runs, generated from `results/<config>/report.json`.
+r"""Tables of the recorded runs, generated from the JSON under `results/`.
 
   python -m benchmarks.tables [--check]
 
-Writes `docs/results.md` (a section per run: its command, commit, date and
-hardware, then its numbers) and the README's summary table of the headline
-runs (`results/<config>/`, `results/<config>-gpu/`; other folders are
-ablations, `results/<config>-<variant>/`) between the markers below; `--check` writes nothing and fails when either is out of date.
-No number in them is typed by hand.
+Writes `docs/results.md` from `results/<run>/report.json` (a section per run:
+its command, commit, date and hardware, then its numbers), the README's
+summary table of the headline runs (`results/<config>/`,
+`results/<config>-gpu/`; other folders are ablations,
+`results/<config>-<variant>/`), and the tables of docs/performance.md from
+`results/benchmarks/` (`steps-*.json`: benchmarks.steps; `convergence-*.json`:
+benchmarks.convergence), each between `<!-- <name>:begin -->` and
+`<!-- <name>:end -->`. `--check` writes nothing and fails when a page is out
+of date. No number in them is typed by hand.
 """
 
 import json
@@ -17,11 +21,11 @@ from absl import app
 from absl import flags
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / 'results' / 'benchmarks'
 BEGIN, END = '<!-- results:begin -->', '<!-- results:end -->'
 ATTACKS = (('whitebox', 'D white-box'), ('blackbox', 'G black-box'),
            ('reconstruction', 'G reconstruction'))
 
-flags.DEFINE_bool('check', False, 'Only check that the pages are up to date.')
 FLAGS = flags.FLAGS
 
 
@@ -235,12 +239,101 @@ def is_headline(run: str) -> bool:
   return (ROOT / 'configs' / f"{run.removesuffix('-gpu')}.py").exists()
 
 
+def _with_block(text: str, name: str, content: str) -> str:
+  """`text` with `content` between its `name` block's markers."""
+  begin, end = f'<!-- {name}:begin -->', f'<!-- {name}:end -->'
+  before, rest = text.split(begin, 1)
+  _, after = rest.split(end, 1)
+  return f'{before}{begin}\n{content}{end}{after}'
+
+
 def readme_with_table(readme: str, reports: dict[str, dict]) -> str:
   """The README with the headline runs' summary (ablations: results.md)."""
-  before, rest = readme.split(BEGIN, 1)
-  _, after = rest.split(END, 1)
   headline = {run: r for run, r in reports.items() if is_headline(run)}
-  return f'{before}{BEGIN}\n{summary_table(headline)}{END}{after}'
+  return _with_block(readme, 'results', summary_table(headline))
+
+
+def _stamp(run: dict) -> str:
+  stamp = run['provenance']
+  hardware = stamp['hardware']
+  return (f"{hardware['devices']} ({hardware['cpu']}), jax {stamp['jax']}, "
+          f"{stamp['date'][:10]}, commit {stamp['commit']}"
+          + (f"; {stamp['note']}" if 'note' in stamp else ''))
+
+
+def steps_table(run: dict) -> str:
+  """A benchmarks.steps run (its `--json_out`): stamp, command, table."""
+  lines = [f"{_stamp(run)}. {run['steps']} timed steps in {run['rounds']} "
+           'interleaved rounds (steps/s: the median round); a [4096, 512] x '
+           f"[512, 256] matrix product ran at {run['matmul_gflop_per_s']:.0f} "
+           'GFLOP/s.', '', f"```bash\n{run['provenance']['command']}\n```",
+           '', '| config | step | devices | global batch | compile + 1st step '
+           '(s) | steps/s | images/s | GFLOP/step | GFLOP/s | peak host RSS '
+           '(GiB) | peak device (GiB) |', '|---' * 11 + '|']
+  for r in run['rows']:
+    device_peak = r.get('device_peak_gib')
+    lines.append(
+        f"| {r['config']} | {r['step']} | {r['devices']} | "
+        f"{r['global_batch']} | {r['compile_s']:.1f} | "
+        f"{r['steps_per_s']:.2f} | {r['images_per_s']:,.0f} | "
+        f"{r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | "
+        f"{r['host_peak_gib']:.2f} | "
+        f"{'n/a' if device_peak is None else f'{device_peak:.2f}'} |")
+  lines += ['', *_vmapped_ratios(run['rows'])]
+  return '\n'.join(lines) + '\n'
+
+
+def _vmapped_ratios(rows: list[dict]) -> list[str]:
+  """How K vmapped GANs compare, per image, with one GAN on the same devices."""
+  alone = {(r['config'], r['devices'], r['global_batch']): r['images_per_s']
+           for r in rows if r['step'] == 'GAN train_step'}
+  lines = []
+  for r in rows:
+    if r['step'].endswith('(vmap)'):
+      ratio = r['images_per_s'] / alone[
+          r['config'], r['devices'], r['global_batch']]
+      lines.append(f"- {r['config']}, batch {r['global_batch']}: "
+                   f"{r['step']} trains {ratio:.2f}x the images/s of one GAN "
+                   f"on {r['devices']}.")
+  return lines + [''] if lines else []
+
+
+def convergence_table(rows: list[dict], drop: float = 0.03,
+                      window: int = 3) -> str:
+  """A benchmarks.convergence run's rows, and the first epoch from which the
+  FCD falls by at most `drop` over the next `window` epochs."""
+  lines = ['| epochs | steps | FCD | classifier score | training s |',
+           '|---|---|---|---|---|']
+  lines += [f"| {r['epochs']} | {r['steps']:,} | {r['fcd']:.1f} | "
+            f"{r['classifier_score']:.2f} | {r['train_s']:.0f} |" for r in rows]
+  fcd = [r['fcd'] for r in rows]
+  plateau = next((rows[i]['epochs'] for i in range(len(rows) - window)
+                  if min(fcd[i + 1:i + 1 + window]) >= (1 - drop) * fcd[i]),
+                 None)
+  lines += ['', f'The FCD first falls by at most {drop:.0%} over the next '
+            f'{window} epochs from epoch {plateau}.' if plateau else
+            f'The FCD still falls by more than {drop:.0%} within {window} '
+            'epochs everywhere: train longer.']
+  return '\n'.join(lines) + '\n'
+
+
+def _benchmark_runs(kind: str) -> dict[str, dict]:
+  """{name: run} of `results/benchmarks/<kind>-<name>.json`."""
+  return {path.stem.removeprefix(f'{kind}-'): json.loads(path.read_text())
+          for path in sorted(BENCHMARKS.glob(f'{kind}-*.json'))}
+
+
+def performance_page(page: str) -> str:
+  """docs/performance.md with its tables from `results/benchmarks/`."""
+  steps = [f'### {name}\n\n{steps_table(run)}'
+           for name, run in _benchmark_runs('steps').items()]
+  convergence = [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
+                 f"{run['provenance']['command']}\n```\n\n"
+                 + convergence_table(run['rows'])
+                 for name, run in _benchmark_runs('convergence').items()]
+  none = 'No run recorded yet.\n'
+  page = _with_block(page, 'steps', '\n'.join(steps) or none)
+  return _with_block(page, 'convergence', '\n'.join(convergence) or none)
 
 
 def main(argv):
@@ -248,7 +341,9 @@ def main(argv):
   reports = load_reports(ROOT / 'results')
   pages = {ROOT / 'docs' / 'results.md': results_page(reports),
            ROOT / 'README.md': readme_with_table(
-               (ROOT / 'README.md').read_text(), reports)}
+               (ROOT / 'README.md').read_text(), reports),
+           ROOT / 'docs' / 'performance.md': performance_page(
+               (ROOT / 'docs' / 'performance.md').read_text())}
   stale = [path for path, text in pages.items()
            if not path.exists() or path.read_text() != text]
   if FLAGS.check:
@@ -262,4 +357,7 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  # Here, not at import: benchmarks.steps and .convergence use the renderers.
+  flags.DEFINE_bool('check', False, 'Only check that the pages are up to '
+                    'date.')
   app.run(main)

@@ -115,7 +115,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.retrain.num_models = 1
   # Train them as one program vmapped over the models (each as it would be
   # alone, within float tolerance): on an accelerator a small GAN leaves
-  # most of the chip idle; on a CPU it is 3.5x slower (docs/performance.md).
+  # most of the chip idle; on a CPU it is slower (docs/performance.md).
   config.retrain.vmapped = False
 
   config.substitution = ml_collections.ConfigDict()

@@ -136,14 +136,18 @@ def test_convergence_benchmark_resumes_and_adds_epochs(tmp_path):
   args = ('-m', 'benchmarks.convergence', '--config=configs/test.py',
           f'--workdir={tmp_path}')
   out = _run(*args, '--epochs=2')
-  rows = json.loads((tmp_path / 'convergence.json').read_text())
+  run = json.loads((tmp_path / 'convergence.json').read_text())
+  assert run['config'] == 'test'
+  assert run['provenance']['command'].startswith(
+      'python -m benchmarks.convergence')
+  rows = run['rows']
   assert [r['epochs'] for r in rows] == [1, 2]
   assert rows[1]['steps'] == 2 * rows[0]['steps'] > 0
   assert all(r['fcd'] > 0 and r['classifier_score'] >= 1 for r in rows)
   assert '| 2 |' in out
   # A later run starts from the 2 epochs trained: measured again, not retrained.
   _run(*args, '--epochs=3')
-  again = json.loads((tmp_path / 'convergence.json').read_text())
+  again = json.loads((tmp_path / 'convergence.json').read_text())['rows']
   assert [r['epochs'] for r in again] == [2, 3]
   assert again[0]['fcd'] == pytest.approx(rows[1]['fcd'], rel=1e-5)
 

@@ -12,6 +12,18 @@ def test_results_pages_regenerate_identically_from_the_recorded_runs():
       tables.results_page(reports))
   readme = (ROOT / 'README.md').read_text()
   assert readme == tables.readme_with_table(readme, reports)
+  performance = (ROOT / 'docs' / 'performance.md').read_text()
+  assert performance == tables.performance_page(performance)
+  assert '| mnist_item | GAN train_step | 1 (jit) | 64 |' in performance
+
+
+def test_the_convergence_table_finds_where_the_fcd_stops_falling():
+  rows = [{'epochs': e, 'steps': 10 * e, 'fcd': fcd, 'classifier_score': 5.0,
+           'train_s': 1.0}
+          for e, fcd in enumerate([90., 60., 50., 49., 50., 48.5, 48.], 1)]
+  # Epoch 3 (50): 49, 50, 48.5 stay within 3%; epoch 2 (60) falls to 49.
+  assert 'from epoch 3.' in tables.convergence_table(rows)
+  assert 'train longer' in tables.convergence_table(rows[:4])
 
 
 def test_ablations_stay_off_the_readme_table():
