@@ -93,18 +93,14 @@ def summary_table(reports: dict[str, dict]) -> str:
 
 
 def _section(name: str, report: dict) -> list[str]:
-  stamp = report.get('provenance', {})
-  hardware = stamp.get('hardware', {})
+  stamp = report['provenance']
   metrics = report['metrics']
   unlearned = metrics.get('unlearned', {})
   num_retrained = len(metrics.get('retrained_models', []))
   lines = [
       f'## {name}', '',
-      f"- command: `{stamp.get('command', 'n/a')}`",
-      f"- commit {stamp.get('commit', 'n/a')}, {stamp.get('date', 'n/a')}, "
-      f"{hardware.get('devices', 'n/a')} ({hardware.get('cpu', 'n/a')}), "
-      f"jax {stamp.get('jax', 'n/a')}"
-      + (f"; {stamp['note']}" if 'note' in stamp else ''),
+      f"- command: `{stamp['command']}`",
+      f'- {_stamp(report)}',
       f"- original: {report['training']['epochs']} epochs, "
       f"{report['training']['steps']} steps on "
       f"{report['training']['examples']} images; holdout "
