@@ -2,8 +2,9 @@
 
 `all` runs: original (reused when `checkpoints/original` is complete), the
 classifier, unlearning, retraining from scratch (`retrain.num_models` times,
-with distinct seeds), fine-tuning, and the evaluation of every model into
-`report.json`, `report.md` and pictures. Each stage's wall-clock seconds go
+with distinct seeds), fine-tuning, the reference GAN where a calibrated attack
+needs it, and the evaluation of every model into `report.json`, `report.md`
+and pictures. Each stage's wall-clock seconds go
 to `timings.json`: the original's and `C`'s at the top, the others under
 `requests/<request name>/`.
 """
@@ -47,6 +48,8 @@ class Experiment:
     images, labels = input_pipeline.load_numpy(config.data, 'train')
     holdout_ids = input_pipeline.holdout_ids(config.data, len(labels))
     self.holdout = heldout.Holdout.split(holdout_ids)
+    if self._needs_reference:
+      _check_reference(config, self.holdout)
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
     self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
     self.request, self.sequence = None, []
@@ -95,6 +98,11 @@ class Experiment:
     return self.config.train.epochs * (
         len(example_ids) // self.config.train.batch_size)
 
+  @property
+  def _needs_reference(self) -> bool:
+    return self.config.mode == 'reference' or evaluators.need_reference(
+        self.config.evaluation.evaluators)
+
   def training_summary(self) -> dict[str, int]:
     """The original's training length: epochs, examples, steps."""
     return {'epochs': self.config.train.epochs,
@@ -138,9 +146,11 @@ class Experiment:
 
   def evaluation_context(self) -> evaluators.Context:
     """What every model of this experiment is evaluated against."""
+    reference = (self.load('reference') if evaluators.need_reference(
+        self.config.evaluation.evaluators) else None)
     return evaluators.Context(self.config, self.c_state, self.request,
                               self.train_split, self.test_split, self.holdout,
-                              self.train_ids)
+                              self.train_ids, reference)
 
   def unlearning_record(self) -> Optional[dict]:
     """The last unlearning's `record.json` for this request (steps, stop-rule
@@ -271,6 +281,23 @@ class Experiment:
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,
                 states, self.train_split.images, self._remaining, steps)
 
+  def train_reference(self):
+    """Trains the reference GAN of the calibrated attacks on the holdout's
+    probe half, as many steps as the original, with a seed of its own; in
+    `all`, only when a named evaluator needs it."""
+    if not self._needs_reference:
+      return
+    steps = self.training_summary()['steps']
+    if checkpoints.latest_step(self.workdir, 'reference') == steps:
+      logging.info('Reusing the complete checkpoints/reference.')
+      return
+    config = self.config.copy_and_resolve_references()
+    config.seed = -(self.config.seed + 1)  # Never the original's or a retrain's.
+    states = gan.create_train_states(config, rngs.key(config.seed, 'init'))
+    self.timings_file.timed(
+        'reference', None, train.fit, config, self.workdir, 'reference',
+        states, self.train_split.images, self.holdout.probe_ids, steps)
+
   def evaluate(self):
     """Evaluates every model the workdir holds; writes the report."""
     names = self.config.evaluation.evaluators
@@ -313,12 +340,32 @@ STAGES = {
     'unlearn': (Experiment.unlearn,),
     'retrain': (Experiment.retrain,),
     'finetune': (Experiment.finetune,),
+    'reference': (Experiment.train_reference,),
     'evaluate': (Experiment.evaluate,),
     'all': (Experiment.train_original, Experiment.unlearn, Experiment.retrain,
-            Experiment.finetune, Experiment.evaluate),
+            Experiment.finetune, Experiment.train_reference,
+            Experiment.evaluate),
 }
 MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
-              'retrained': 'retrain', 'finetuned': 'finetune'}
+              'retrained': 'retrain', 'finetuned': 'finetune',
+              'reference': 'reference'}
+
+
+def _check_reference(config: ml_collections.ConfigDict,
+                     holdout: heldout.Holdout) -> None:
+  """The reference GAN trains on the probe half: it must hold a batch, and
+  the non-members cannot be the probe half."""
+  if config.evaluation.nonmembers == 'probe':
+    raise UserError(
+        'config.evaluation.nonmembers=probe: the calibrated attacks\' '
+        'reference GAN trains on the probe half, so it cannot also give the '
+        'non-members; drop the calibrated evaluators or use the evaluation '
+        'half.')
+  if len(holdout.probe_ids) < config.train.batch_size:
+    raise UserError(
+        f'config.data.holdout_size={config.data.holdout_size}: the reference '
+        f'GAN trains on the probe half ({len(holdout.probe_ids)} images), '
+        f'less than a batch (train.batch_size={config.train.batch_size}).')
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict:

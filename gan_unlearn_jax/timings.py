@@ -1,6 +1,6 @@
 """Wall-clock seconds of the stages, kept in `<workdir>/timings.json`.
 
-The shared stages' seconds (`train`, `classifier`) sit at the top, every
+The shared stages' seconds (`train`, `classifier`, `reference`) sit at the top, every
 other stage's under `requests/<request name>/`, so that a workdir reused for
 several requests pairs each request with its own seconds.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from gan_unlearn_jax import monitoring
 
-SHARED_STAGES = ('train', 'classifier')
+SHARED_STAGES = ('train', 'classifier', 'reference')
 
 
 class Timings:

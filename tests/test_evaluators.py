@@ -11,7 +11,9 @@ from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import gan
+from gan_unlearn_jax import train
 from gan_unlearn_jax.errors import UserError
+from gan_unlearn_jax.evaluators import reconstruction
 
 
 @pytest.fixture(scope='module')
@@ -40,7 +42,9 @@ def _evaluate(setting, train_split=None, names=None):
 def test_registry_names_every_evaluator_and_refuses_others():
   assert evaluators.names() == ['canary_rate', 'class_rate', 'downstream',
                                 'membership', 'reconstruction',
-                                'sample_quality']
+                                'reconstruction_calibrated', 'sample_quality']
+  assert evaluators.need_reference(['membership', 'reconstruction_calibrated'])
+  assert not evaluators.need_reference(['membership', 'reconstruction'])
   with pytest.raises(UserError, match="unknown evaluator 'fid'"):
     evaluators.get('fid')
 
@@ -96,3 +100,57 @@ def test_models_share_their_samples_between_evaluators(setting):
   assert samples.shape == (setting[0].evaluation.num_samples, 28, 28, 1)
   assert bool(jnp.all(jnp.abs(samples) <= 1))
   assert np.isclose(model.sample_probabilities.sum(1), 1, atol=1e-4).all()
+
+
+def test_the_calibrated_attack_ranks_by_the_reference_error_minus_the_models(
+    setting):
+  config, _, states, _ = setting
+  config = config.copy_and_resolve_references()
+  config.evaluation.reconstruction_max_images = 32
+  config.evaluation.reconstruction_steps = 10
+  other = gan.create_train_states(config, jax.random.key(5))
+  names = ('reconstruction', 'reconstruction_calibrated')
+
+  def scores(reference):
+    context = dataclasses.replace(_context(setting), config=config,
+                                  reference=reference)
+    model = context.model('m', *states)
+    return (evaluators.attack_scores(context, model, names),
+            reconstruction.attack_scores(context, context.reference_model),
+            evaluators.evaluate(context, model, names))
+
+  got, reference, _ = scores(other)
+  for attack in ('reconstruction', 'reconstruction_remaining'):
+    calibrated = attack.replace('reconstruction', 'reconstruction_calibrated')
+    for k in range(2):  # Members, non-members: -error + reference error.
+      np.testing.assert_allclose(got[calibrated][k],
+                                 got[attack][k] - reference[attack][k])
+  # Its own reference: every image is as easy for the model as for the
+  # reference, so nothing ranks members above non-members.
+  _, _, metrics = scores(states)
+  assert metrics['mia_reconstruction_calibrated_auc'] == 0.5
+  assert metrics['mia_reconstruction_auc'] != 0.5
+
+
+def test_the_reference_gan_trains_on_the_probe_half_as_long_as_the_original(
+    setting, tmp_path, monkeypatch):
+  config = setting[0].copy_and_resolve_references()
+  fits = []
+  monkeypatch.setattr(train, 'fit', lambda *args: fits.append(args))
+  experiment.Experiment(config, str(tmp_path)).train_reference()
+  assert not fits  # `all` without a calibrated evaluator: no reference.
+
+  config.evaluation.evaluators = ('membership', 'reconstruction_calibrated')
+  exp = experiment.Experiment(config, str(tmp_path))
+  with pytest.raises(UserError, match='--config.mode=reference'):
+    exp.evaluation_context()  # Nothing trained it yet.
+  exp.train_reference()
+  (fit_config, _, name, _, _, example_ids, steps), = fits
+  assert name == 'reference' and steps == exp.training_summary()['steps']
+  np.testing.assert_array_equal(example_ids, exp.holdout.probe_ids)
+  assert fit_config.seed not in [config.seed] + [
+      exp.retrain_seed(k) for k in range(8)]
+
+  config.evaluation.nonmembers = 'probe'  # What the reference trained on.
+  with pytest.raises(UserError, match='nonmembers=probe'):
+    experiment.Experiment(config, str(tmp_path))

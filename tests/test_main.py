@@ -60,19 +60,25 @@ def test_bad_config_exits_with_message_and_writes_nothing(tmp_path):
   assert not workdir.exists()
 
 
+EVERY_EVALUATOR = ("('membership','reconstruction','reconstruction_calibrated',"
+                   "'sample_quality','class_rate','canary_rate','downstream')")
+
+
 def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
-  # configs/test.py: --config.mode=all; the README's request, as written.
+  # configs/test.py: --config.mode=all; the README's request, as written;
+  # every evaluator, the calibrated attack (and its reference GAN) too.
   result = run_main(tmp_path, '--config.unlearn.request=ids:10,14',
-                    '--config.unlearn.stop=epochs')
+                    '--config.unlearn.stop=epochs',
+                    f'--config.evaluation.evaluators={EVERY_EVALUATOR}')
   assert result.returncode == 0, result.stderr[-3000:]
   request = 'items2-' + hashlib.sha256(
       np.array([10, 14], np.int64).tobytes()).hexdigest()[:8]
   for name in ('original', 'classifier', f'unlearned/{request}',
-               f'retrained/{request}', f'finetuned/{request}'):
+               f'retrained/{request}', f'finetuned/{request}', 'reference'):
     assert os.listdir(tmp_path / 'checkpoints' / name), name
   with open(tmp_path / 'timings.json') as f:
     timings = json.load(f)
-  assert set(timings) == {'train', 'classifier', 'requests'}
+  assert set(timings) == {'train', 'classifier', 'reference', 'requests'}
   stages = timings['requests'][request]
   assert set(stages) == {'unlearn', 'unlearn_precompute', 'retrain_0',
                          'finetune'}
@@ -84,7 +90,8 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   assert report['request']['forget_ids'] == [10, 14]
   assert report['unlearning']['steps'] == 4  # 4 passes of one batch.
   assert report['timings_s'] == {'train': timings['train'],
-                                 'classifier': timings['classifier'], **stages}
+                                 'classifier': timings['classifier'],
+                                 'reference': timings['reference'], **stages}
   assert report['speedup'] == pytest.approx(
       stages['retrain_0'] / stages['unlearn'])
   assert report['speedup_with_classifier'] == pytest.approx(
@@ -99,7 +106,8 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   gaps = report['membership_gaps']['unlearned']
   assert set(gaps) == {f'{attack}{suffix}' for suffix in ('', '_remaining')
                        for attack in ('whitebox', 'blackbox',
-                                      'reconstruction')}
+                                      'reconstruction',
+                                      'reconstruction_calibrated')}
   assert all(g['ci95'][0] <= g['gap'] <= g['ci95'][1] for g in gaps.values())
   assert report['num_samples'] == 512
   assert set(report['metrics']) == {'original', 'unlearned', 'retrained',
@@ -111,7 +119,8 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
     metrics = report['metrics'][model]
     metrics = metrics[0] if model == 'retrained_models' else metrics
     for key in ('mia_whitebox_auc', 'mia_blackbox_auc',
-                'mia_reconstruction_auc', 'mia_whitebox_remaining_auc',
+                'mia_reconstruction_auc', 'mia_reconstruction_calibrated_auc',
+                'mia_whitebox_remaining_auc',
                 'mia_whitebox_tpr_at_1pct_fpr', 'fcd', 'kid',
                 'classifier_score', 'downstream_accuracy'):
       assert math.isfinite(metrics[key]), key

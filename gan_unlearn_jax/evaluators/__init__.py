@@ -32,6 +32,12 @@ def get(name: str) -> Evaluator:
   return importlib.import_module(f'{__name__}.{name}').evaluate
 
 
+def need_reference(evaluator_names: Sequence[str]) -> bool:
+  """Whether a named evaluator reads the reference GAN (`NEEDS_REFERENCE`)."""
+  return any(getattr(importlib.import_module(f'{__name__}.{name}'),
+                     'NEEDS_REFERENCE', False) for name in evaluator_names)
+
+
 def attack_scores(context: Context, model: Model,
                   evaluator_names: Sequence[str]) -> dict[str, tuple]:
   """{attack: (member scores, non-member scores)} of every named evaluator
@@ -53,4 +59,5 @@ def evaluate(context: Context, model: Model,
   return results
 
 
-__all__ = ['Context', 'Model', 'attack_scores', 'evaluate', 'get', 'names']
+__all__ = ['Context', 'Model', 'attack_scores', 'evaluate', 'get', 'names',
+           'need_reference']

@@ -30,7 +30,8 @@ class Context:
   split images no model trained on; `heldout.py`), never from its probe
   half, which the unlearning saw. Real images of sample quality and of the
   downstream task are the test split. `request` may be None (sample-quality
-  evaluators need none).
+  evaluators need none); `reference`, the G and D states of the reference
+  GAN, only the calibrated attacks need.
   """
   config: ml_collections.ConfigDict
   c_state: Any
@@ -39,6 +40,7 @@ class Context:
   test_split: input_pipeline.Split
   holdout: heldout.Holdout
   train_ids: np.ndarray
+  reference: Optional[tuple[TrainState, TrainState]] = None
 
   @property
   def real_images(self) -> jax.Array:
@@ -107,6 +109,13 @@ class Context:
   def model(self, name: str, g_state: TrainState,
             d_state: TrainState) -> 'Model':
     return Model(name, g_state, d_state, self)
+
+  @functools.cached_property
+  def reference_model(self) -> 'Model':
+    """The reference GAN (trained on the probe half), evaluated once."""
+    if self.reference is None:
+      raise ValueError('This context has no reference GAN.')
+    return self.model('reference', *self.reference)
 
 
 @dataclasses.dataclass
