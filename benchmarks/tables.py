@@ -117,7 +117,9 @@ def _section(name: str, report: dict) -> list[str]:
       f"[{report['unlearning']['forget_auc_band'][0]:.3f}, "
       f"{report['unlearning']['forget_auc_band'][1]:.3f}]",
       f"- {unlearned.get('num_members', 'n/a')} members against "
-      f"{unlearned.get('num_nonmembers', 'n/a')} holdout non-members; "
+      f"{unlearned.get('num_nonmembers', 'n/a')} holdout non-members ("
+      f"{report['config']['evaluation'].get('nonmembers', 'evaluation')} "
+      'half); '
       f"{unlearned.get('num_remaining', 'n/a')} remaining images; "
       f"{num_retrained} retrained models; {report['num_samples']} samples "
       'a model',
@@ -226,7 +228,9 @@ def results_page(reports: dict[str, dict]) -> str:
            'Runs that vary one config\'s recorded run '
            '(`results/<config>-<variant>/`), beside it. The probe AUC is the '
            'stop rule\'s, on the holdout\'s probe half, where settings are '
-           'chosen; the gaps are on the evaluation half.', '',
+           'chosen; the gaps are on the evaluation half, except in runs that '
+           'change `evaluation.nonmembers` to `probe` (those that chose the '
+           'defaults).', '',
            ablation_table(reports)]
   for name, report in reports.items():
     lines += _section(name, report)
