@@ -85,9 +85,11 @@ def get_config() -> ml_collections.ConfigDict:
   # its own), 'with_remaining' (one call with the remaining batch) or
   # 'running' (the running averages, as D is attacked and checked).
   config.unlearn.forget_batch_norm = 'separate'
-  # True: unlearn with new Adam moments, not the original's (calmer first
-  # steps, slower forgetting of a class, under the earlier protocol).
-  config.unlearn.fresh_optimizer = False
+  # True: unlearn with new Adam moments. The original's (False) turn the
+  # forget term's first gradients into steps many times the step size, and
+  # D swings to scoring every real image as fake; new moments came closer to
+  # the retrained models on the probe half (docs/method.md).
+  config.unlearn.fresh_optimizer = True
   # Adam's step size while unlearning (None: the original's).
   config.unlearn.learning_rate = ml_collections.config_dict.placeholder(float)
   # D's step size while unlearning (None: unlearn.learning_rate, or else the
