@@ -10,9 +10,10 @@ better than held-out digits, and the retrained one does not.
 
 About 45 minutes on a 2-core CPU before the evaluation (each stage's seconds
 are on docs/results.md, "mnist_item_small"); not yet measured on a GPU. What
-it shows: three cascaded steps bring D's white-box membership of the forget
-set to the retrained level, and D's knowledge of the remaining set down with
-it (docs/results.md).
+its recorded run shows (with the original's Adam moments, the default before
+unlearn.fresh_optimizer): three cascaded steps bring D's white-box membership
+of the forget set to the retrained level, and D's knowledge of the remaining
+set down with it (docs/results.md).
 """
 
 from configs import default
