@@ -29,6 +29,7 @@ from gan_unlearn_jax import heldout
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import precomputation
+from gan_unlearn_jax import reference
 from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
@@ -48,8 +49,8 @@ class Experiment:
     images, labels = input_pipeline.load_numpy(config.data, 'train')
     holdout_ids = input_pipeline.holdout_ids(config.data, len(labels))
     self.holdout = heldout.Holdout.split(holdout_ids)
-    if self._needs_reference:
-      _check_reference(config, self.holdout)
+    if reference.needed(config):
+      reference.check(config, self.holdout)
     self.train_ids = input_pipeline.train_subset(config.data, len(labels))
     self.canary_ids = canaries.canary_ids(config.data, self.train_ids)
     self.request, self.sequence = None, []
@@ -98,11 +99,6 @@ class Experiment:
     return self.config.train.epochs * (
         len(example_ids) // self.config.train.batch_size)
 
-  @property
-  def _needs_reference(self) -> bool:
-    return self.config.mode == 'reference' or evaluators.need_reference(
-        self.config.evaluation.evaluators)
-
   def training_summary(self) -> dict[str, int]:
     """The original's training length: epochs, examples, steps."""
     return {'epochs': self.config.train.epochs,
@@ -146,11 +142,11 @@ class Experiment:
 
   def evaluation_context(self) -> evaluators.Context:
     """What every model of this experiment is evaluated against."""
-    reference = (self.load('reference') if evaluators.need_reference(
+    reference_gan = (self.load('reference') if evaluators.need_reference(
         self.config.evaluation.evaluators) else None)
     return evaluators.Context(self.config, self.c_state, self.request,
                               self.train_split, self.test_split, self.holdout,
-                              self.train_ids, reference)
+                              self.train_ids, reference_gan)
 
   def unlearning_record(self) -> Optional[dict]:
     """The last unlearning's `record.json` for this request (steps, stop-rule
@@ -282,21 +278,13 @@ class Experiment:
                 states, self.train_split.images, self._remaining, steps)
 
   def train_reference(self):
-    """Trains the reference GAN of the calibrated attacks on the holdout's
-    probe half, as many steps as the original, with a seed of its own; in
-    `all`, only when a named evaluator needs it."""
-    if not self._needs_reference:
-      return
-    steps = self.training_summary()['steps']
-    if checkpoints.latest_step(self.workdir, 'reference') == steps:
-      logging.info('Reusing the complete checkpoints/reference.')
-      return
-    config = self.config.copy_and_resolve_references()
-    config.seed = -(self.config.seed + 1)  # Never the original's or a retrain's.
-    states = gan.create_train_states(config, rngs.key(config.seed, 'init'))
-    self.timings_file.timed(
-        'reference', None, train.fit, config, self.workdir, 'reference',
-        states, self.train_split.images, self.holdout.probe_ids, steps)
+    """The calibrated attacks' reference GAN (`reference.py`), if needed."""
+    if reference.needed(self.config) and not self._complete(
+        reference.NAME, self._original_examples):
+      self.timings_file.timed(
+          'reference', None, reference.train_reference, self.config,
+          self.workdir, self.train_split.images, self.holdout,
+          self.training_summary()['steps'])
 
   def evaluate(self):
     """Evaluates every model the workdir holds; writes the report."""
@@ -335,37 +323,15 @@ class Experiment:
 
 # The stages of each `--config.mode`, and the mode that makes each kind of
 # checkpoint (for error messages).
-STAGES = {
-    'train': (Experiment.train_original,),
-    'unlearn': (Experiment.unlearn,),
-    'retrain': (Experiment.retrain,),
-    'finetune': (Experiment.finetune,),
-    'reference': (Experiment.train_reference,),
-    'evaluate': (Experiment.evaluate,),
-    'all': (Experiment.train_original, Experiment.unlearn, Experiment.retrain,
-            Experiment.finetune, Experiment.train_reference,
-            Experiment.evaluate),
-}
+_IN_ORDER = {'train': Experiment.train_original, 'unlearn': Experiment.unlearn,
+             'retrain': Experiment.retrain, 'finetune': Experiment.finetune,
+             'reference': Experiment.train_reference,
+             'evaluate': Experiment.evaluate}
+STAGES = {**{mode: (stage,) for mode, stage in _IN_ORDER.items()},
+          'all': tuple(_IN_ORDER.values())}
 MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
               'retrained': 'retrain', 'finetuned': 'finetune',
               'reference': 'reference'}
-
-
-def _check_reference(config: ml_collections.ConfigDict,
-                     holdout: heldout.Holdout) -> None:
-  """The reference GAN trains on the probe half: it must hold a batch, and
-  the non-members cannot be the probe half."""
-  if config.evaluation.nonmembers == 'probe':
-    raise UserError(
-        'config.evaluation.nonmembers=probe: the calibrated attacks\' '
-        'reference GAN trains on the probe half, so it cannot also give the '
-        'non-members; drop the calibrated evaluators or use the evaluation '
-        'half.')
-  if len(holdout.probe_ids) < config.train.batch_size:
-    raise UserError(
-        f'config.data.holdout_size={config.data.holdout_size}: the reference '
-        f'GAN trains on the probe half ({len(holdout.probe_ids)} images), '
-        f'less than a batch (train.batch_size={config.train.batch_size}).')
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
