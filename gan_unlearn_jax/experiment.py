@@ -142,7 +142,7 @@ class Experiment:
 
   def evaluation_context(self) -> evaluators.Context:
     """What every model of this experiment is evaluated against."""
-    reference_gan = (self.load('reference') if evaluators.need_reference(
+    reference_gan = (self.load(reference.NAME) if evaluators.need_reference(
         self.config.evaluation.evaluators) else None)
     return evaluators.Context(self.config, self.c_state, self.request,
                               self.train_split, self.test_split, self.holdout,

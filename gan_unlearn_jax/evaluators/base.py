@@ -16,6 +16,7 @@ import numpy as np
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import heldout
 from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import metrics
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
@@ -151,3 +152,13 @@ class Model:
   def sample_features(self) -> np.ndarray:
     """`C`'s penultimate features of the samples, `[n, feature_dim]`."""
     return np.asarray(classifier.features(self.context.c_state, self.samples))
+
+
+def membership_results(scores: dict[str, tuple[np.ndarray, np.ndarray]]
+                       ) -> dict[str, float]:
+  """`metrics.membership` of each attack's (member, non-member) scores, its
+  keys prefixed `mia_<attack>`."""
+  results = {}
+  for attack, (members, nonmembers) in scores.items():
+    results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
+  return results

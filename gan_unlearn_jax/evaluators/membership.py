@@ -67,6 +67,4 @@ def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
              'num_remaining': len(scores['whitebox_remaining'][0])}
   if 'whitebox_earlier' in scores:
     results['num_earlier'] = len(scores['whitebox_earlier'][0])
-  for attack, (members, nonmembers) in scores.items():
-    results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
-  return results
+  return {**results, **base.membership_results(scores)}

@@ -16,7 +16,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from gan_unlearn_jax import gan
-from gan_unlearn_jax import metrics
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
 from gan_unlearn_jax.evaluators import base
@@ -58,9 +57,7 @@ def attack_scores(context: base.Context, model: base.Model
 
 
 def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
-  results = {}
-  for attack, (members, nonmembers) in attack_scores(context, model).items():
-    results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
-  forget_errors = -attack_scores(context, model)['reconstruction'][0]
-  results['reconstruction_error_forget'] = float(forget_errors.mean())
-  return results
+  scores = attack_scores(context, model)
+  forget_errors = -scores['reconstruction'][0]
+  return {**base.membership_results(scores),
+          'reconstruction_error_forget': float(forget_errors.mean())}

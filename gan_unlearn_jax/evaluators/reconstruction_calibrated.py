@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from gan_unlearn_jax import metrics
 from gan_unlearn_jax.evaluators import base
 from gan_unlearn_jax.evaluators import reconstruction
 
@@ -35,7 +34,4 @@ def attack_scores(context: base.Context, model: base.Model
 
 
 def evaluate(context: base.Context, model: base.Model) -> dict[str, Any]:
-  results = {}
-  for attack, (members, nonmembers) in attack_scores(context, model).items():
-    results.update(metrics.membership(members, nonmembers, f'mia_{attack}'))
-  return results
+  return base.membership_results(attack_scores(context, model))
