@@ -76,7 +76,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.batch_size = 64  # Global forget/remaining/substitution batch.
   config.unlearn.epochs = 50  # At most this many passes over the forget set.
   config.unlearn.cascade = 'interleaved'  # or 'staged'
-  # generated | substitute | heldout | zero. `zero` landed closest to the
+  # generated | substitute | heldout | zero | matched. `zero` landed closest to the
   # retrained model's forget-set MIA AUC on configs/mnist_item_small.py under
   # the earlier protocol (docs/method.md, "Where the defaults came from").
   config.unlearn.fake_label = 'zero'

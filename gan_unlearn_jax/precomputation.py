@@ -10,6 +10,8 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
                                  (and, optionally, anchors of retained content)
   sub_targets   [n_s, H, W, C]   the substitute each of them should produce
                                  (an anchor's is its own G0 image)
+  nonmember_images [n_h, H, W, C]  probe images of the forget set's kind, for
+                                 the `matched` fake label (None otherwise)
 """
 
 import dataclasses
@@ -41,11 +43,13 @@ class Precomputed:
   remain_index: jax.Array
   sub_latents: jax.Array
   sub_targets: jax.Array
+  nonmember_images: Optional[jax.Array] = None
 
   def summary(self) -> dict[str, Any]:
     return {name: {'shape': list(value.shape),
                    'mean': float(np.mean(np.asarray(value, np.float32)))}
-            for name, value in dataclasses.asdict(self).items()}
+            for name, value in dataclasses.asdict(self).items()
+            if value is not None}
 
 
 @jax.jit
@@ -58,10 +62,21 @@ def _nearest(queries: jax.Array, keys: jax.Array,
   return jnp.argmin(distances, axis=1)
 
 
+def quantile_matched(scores: jax.Array, reference: jax.Array) -> jax.Array:
+  """For each of `scores [n]`, the value of `reference [m]` at the same
+  quantile: scores distributed like the result rank like `reference` (AUC
+  0.5 against it), and keep their own order."""
+  ranks = jnp.argsort(jnp.argsort(scores))
+  positions = ((ranks + 0.5) * reference.shape[0] / scores.shape[0])
+  return jnp.sort(reference)[positions.astype(jnp.int32)]
+
+
 def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
                        d_state: TrainState, sub_latents: jax.Array,
                        heldout_images: jax.Array, num_samples: int,
-                       batch_size: int, rng: jax.Array) -> jax.Array:
+                       batch_size: int, rng: jax.Array,
+                       forget_images: Optional[jax.Array] = None
+                       ) -> jax.Array:
   """The fake label `[num_forget]`: D's target for each forget image.
 
   D0's scores are taken as the step takes them (training mode, batches of
@@ -70,6 +85,9 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   trained at. Inference-mode scores differ: BatchNorm's running
   averages mix real and generated batches (on the default MNIST GAN, D0 scores
   generated images 0.69 in inference mode and 0.29 in training mode).
+  `matched` (which needs `forget_images`) gives each forget image the
+  held-out score at its rank under D0; the step recomputes it from D as it
+  is at every step (`unlearn.matched_fake_targets`).
   """
   scores = lambda images: sampling.batch_scores(d_state, images, batch_size)
   if mode == 'generated':
@@ -82,6 +100,8 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
     level = scores(heldout_images).mean()
   elif mode == 'zero':
     level = 0.0
+  elif mode == 'matched':
+    return quantile_matched(scores(forget_images), scores(heldout_images))
   else:
     raise ValueError(f'unknown fake label mode {mode!r}')
   return jnp.asarray(np.full((num_forget,), float(level), np.float32))
@@ -154,12 +174,13 @@ def precompute(config: ml_collections.ConfigDict,
   `train_images [N, H, W, C]` float32 in [-1, 1] are indexed by the request's
   ids; `train_ids` are the ids an epoch of the original's training walks
   through (canaries repeated); `heldout_images` are the probe images for the
-  `heldout` fake label.
+  `heldout` and `matched` fake labels.
   Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
   `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
   `substitution.num_class_latents` for a class, plus
-  `substitution.num_anchor_latents` in either case). `pool`: this original's
+  `substitution.num_anchor_latents` in either case), and for the `matched`
+  fake label `nonmember_images`. `pool`: this original's
   `substitution_pool`, computed here when not given.
   """
   sub = config.substitution
@@ -180,7 +201,8 @@ def precompute(config: ml_collections.ConfigDict,
   fake_targets = fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
-      config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'))
+      config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'),
+      forget_images)
   sub_targets = sampling.rows(pool.images, targets)
   if sub.num_anchor_latents:
     # Latents of retained content, each its own substitute: the substitution
@@ -194,4 +216,6 @@ def precompute(config: ml_collections.ConfigDict,
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(
           train_ids[~np.isin(train_ids, request.forget_ids)].astype(np.int32)),
-      sub_latents=sub_latents, sub_targets=sub_targets)
+      sub_latents=sub_latents, sub_targets=sub_targets,
+      nonmember_images=(heldout_images if config.unlearn.fake_label ==
+                        'matched' else None))

@@ -107,6 +107,33 @@ def cascaded_unlearning_step(
   return g_state, d_state, scalars
 
 
+def matched_fake_targets(d_state: TrainState, forget_images: jax.Array,
+                         nonmember_images: jax.Array, forget_batch_norm: str,
+                         axis_name: Optional[str] = None) -> jax.Array:
+  """The `matched` fake label of a forget batch, from D as it is now: each
+  forget image's target is the score of the non-member batch at its rank
+  (`precomputation.quantile_matched`), ranked over all devices.
+
+  Scored in the forget term's context: inference mode for `running` (as D
+  is attacked), else training mode with each batch's own statistics. Unlike
+  a fixed target, it does not saturate: it pulls the forget images' scores
+  to where D puts images it never saw, and no further.
+  """
+  def scores(images):
+    if forget_batch_norm == 'running':
+      return jax.nn.sigmoid(gan.apply_eval(d_state, images))
+    return jax.nn.sigmoid(gan.apply_train(d_state, d_state.params,
+                                          d_state.batch_stats, images,
+                                          axis_name)[0])
+  forget, nonmember = scores(forget_images), scores(nonmember_images)
+  if axis_name is None:
+    return jax.lax.stop_gradient(
+        precomputation.quantile_matched(forget, nonmember))
+  gather = lambda x: jax.lax.all_gather(x, axis_name, tiled=True)
+  targets = precomputation.quantile_matched(gather(forget), gather(nonmember))
+  return jax.lax.stop_gradient(parallel.local_rows(targets, axis_name))
+
+
 # ----------------------------------------------------------------------------
 # The data-parallel loop.
 
@@ -118,7 +145,8 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
                                  steps_per_pass: int, update_d: bool = True,
                                  update_g: bool = True,
                                  sub_batch_norm: str = 'batch',
-                                 forget_batch_norm: str = 'separate'):
+                                 forget_batch_norm: str = 'separate',
+                                 matched_fake_label: bool = False):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
   device from the replicated arrays.
 
@@ -127,7 +155,8 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
   `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
   through a fresh permutation of the forget set each pass; remaining and
   substitution batches are drawn at random; all three have `batch_size`
-  (global) images.
+  (global) images. With `matched_fake_label`, the forget batch's targets are
+  `matched_fake_targets` against a random batch of `nonmember_images`.
   """
   local = lambda rows: parallel.local_rows(rows, parallel.AXIS)
 
@@ -150,6 +179,14 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
         'sub_latents': arrays['sub_latents'][sub_ids],
         'sub_targets': arrays['sub_targets'][sub_ids],
     }
+    if matched_fake_label:
+      nonmember_ids = local(jax.random.randint(
+          jax.random.fold_in(remain_rng, 1), (batch_size,), 0,
+          arrays['nonmember_images'].shape[0]))
+      batch['fake_targets'] = matched_fake_targets(
+          d_state, batch['forget_images'],
+          arrays['nonmember_images'][nonmember_ids], forget_batch_norm,
+          parallel.AXIS)
     g_state, d_state, scalars = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
         axis_name=parallel.AXIS, update_d=update_d, update_g=update_g,
@@ -260,7 +297,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
         sub_batch_norm=config.substitution.batch_norm,
-        forget_batch_norm=cfg.forget_batch_norm)
+        forget_batch_norm=cfg.forget_batch_norm,
+        matched_fake_label=cfg.fake_label == 'matched')
              for kind in set(schedule)}
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,

@@ -6,7 +6,7 @@ import ml_collections
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax.errors import UserError
 
-FAKE_LABEL_MODES = ('generated', 'substitute', 'heldout', 'zero')
+FAKE_LABEL_MODES = ('generated', 'substitute', 'heldout', 'zero', 'matched')
 
 
 def validate_config(config: ml_collections.ConfigDict) -> None:

@@ -47,6 +47,17 @@ SCRIPT = textwrap.dedent('''
                  jax.tree_util.tree_map(shard, batch), jax_utils.replicate(rng))
     chex.assert_trees_all_close(jax_utils.unreplicate(multi), single,
                                 atol=2e-5, rtol=2e-4)
+
+    # The `matched` fake label ranks the forget images over all devices.
+    nonmembers = jax.random.uniform(keys[0], (16, 28, 28, 1), minval=-1)
+    for context in ('separate', 'running'):
+      single = unlearn.matched_fake_targets(
+          states[1], batch['forget_images'], nonmembers, context)
+      multi = jax.pmap(lambda d, f, n: unlearn.matched_fake_targets(
+          d, f, n, context, 'batch'), axis_name='batch')(
+              jax_utils.replicate(states[1]), shard(batch['forget_images']),
+              shard(nonmembers))
+      np.testing.assert_allclose(multi.reshape(-1), single, rtol=1e-5)
     print('MATCH')
 ''')
 
