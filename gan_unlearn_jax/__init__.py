@@ -14,6 +14,7 @@ evaluators of whole models in `gan_unlearn_jax.evaluators`.
 from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.experiment import Experiment
 from gan_unlearn_jax.experiment import run
+from gan_unlearn_jax.fake_labels import fake_label_targets
 from gan_unlearn_jax.gan import create_train_states
 from gan_unlearn_jax.gan import train_step
 from gan_unlearn_jax.gan import TrainState
@@ -21,7 +22,6 @@ from gan_unlearn_jax.metrics import classifier_score
 from gan_unlearn_jax.metrics import frechet_distance
 from gan_unlearn_jax.metrics import roc_auc
 from gan_unlearn_jax.metrics import tpr_at_fpr
-from gan_unlearn_jax.precomputation import fake_label_targets
 from gan_unlearn_jax.precomputation import Precomputed
 from gan_unlearn_jax.precomputation import precompute
 from gan_unlearn_jax.requests import ForgetRequest

@@ -10,8 +10,10 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
                                  (and, optionally, anchors of retained content)
   sub_targets   [n_s, H, W, C]   the substitute each of them should produce
                                  (an anchor's is its own G0 image)
-  nonmember_images [n_h, H, W, C]  probe images of the forget set's kind, for
-                                 the `matched` fake label (None otherwise)
+  nonmember_images [n_h, H, W, C]  probe images of the forget set's kind and
+  nonmember_targets [n_h]        D0's scores of them in the forget term's
+                                 context, for the `matched` fake label (None
+                                 otherwise)
 """
 
 import dataclasses
@@ -24,16 +26,13 @@ import numpy as np
 
 from gan_unlearn_jax import canaries
 from gan_unlearn_jax import classifier
+from gan_unlearn_jax import fake_labels
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
-from gan_unlearn_jax import validation
 from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.gan import TrainState
-
-FAKE_LABEL_MODES = validation.FAKE_LABEL_MODES
-
 
 @dataclasses.dataclass(frozen=True)
 class Precomputed:
@@ -44,6 +43,7 @@ class Precomputed:
   sub_latents: jax.Array
   sub_targets: jax.Array
   nonmember_images: Optional[jax.Array] = None
+  nonmember_targets: Optional[jax.Array] = None
 
   def summary(self) -> dict[str, Any]:
     return {name: {'shape': list(value.shape),
@@ -60,51 +60,6 @@ def _nearest(queries: jax.Array, keys: jax.Array,
   if allowed is not None:
     distances = jnp.where(allowed[None, :], distances, jnp.inf)
   return jnp.argmin(distances, axis=1)
-
-
-def quantile_matched(scores: jax.Array, reference: jax.Array) -> jax.Array:
-  """For each of `scores [n]`, the value of `reference [m]` at the same
-  quantile: scores distributed like the result rank like `reference` (AUC
-  0.5 against it), and keep their own order."""
-  ranks = jnp.argsort(jnp.argsort(scores))
-  positions = ((ranks + 0.5) * reference.shape[0] / scores.shape[0])
-  return jnp.sort(reference)[positions.astype(jnp.int32)]
-
-
-def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
-                       d_state: TrainState, sub_latents: jax.Array,
-                       heldout_images: jax.Array, num_samples: int,
-                       batch_size: int, rng: jax.Array,
-                       forget_images: Optional[jax.Array] = None
-                       ) -> jax.Array:
-  """The fake label `[num_forget]`: D's target for each forget image.
-
-  D0's scores are taken as the step takes them (training mode, batches of
-  the global `batch_size` with their own BatchNorm statistics: the step
-  averages them over devices), so that the label is on the scale D is
-  trained at. Inference-mode scores differ: BatchNorm's running
-  averages mix real and generated batches (on the default MNIST GAN, D0 scores
-  generated images 0.69 in inference mode and 0.29 in training mode).
-  `matched` (which needs `forget_images`) gives each forget image the
-  held-out score at its rank under D0; the step recomputes it from D as it
-  is at every step (`unlearn.matched_fake_targets`).
-  """
-  scores = lambda images: sampling.batch_scores(d_state, images, batch_size)
-  if mode == 'generated':
-    latents = jax.random.normal(rng, (num_samples, sub_latents.shape[1]))
-    level = scores(sampling.generate(g_state, latents)).mean()
-  elif mode == 'substitute':
-    substitute = scores(sampling.generate(g_state, sub_latents))
-    return substitute[jnp.arange(num_forget) % substitute.shape[0]]
-  elif mode == 'heldout':
-    level = scores(heldout_images).mean()
-  elif mode == 'zero':
-    level = 0.0
-  elif mode == 'matched':
-    return quantile_matched(scores(forget_images), scores(heldout_images))
-  else:
-    raise ValueError(f'unknown fake label mode {mode!r}')
-  return jnp.asarray(np.full((num_forget,), float(level), np.float32))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,7 +135,7 @@ def precompute(config: ml_collections.ConfigDict,
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
   `substitution.num_class_latents` for a class, plus
   `substitution.num_anchor_latents` in either case), and for the `matched`
-  fake label `nonmember_images`. `pool`: this original's
+  fake label `nonmember_images` and `nonmember_targets`. `pool`: this original's
   `substitution_pool`, computed here when not given.
   """
   sub = config.substitution
@@ -198,7 +153,7 @@ def precompute(config: ml_collections.ConfigDict,
     targets = _nearest(classifier.features(
         c_state, sampling.generate(g_state, sub_latents)), pool.features,
                        allowed)
-  fake_targets = fake_label_targets(
+  fake_targets = fake_labels.fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
       config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'),
@@ -212,10 +167,15 @@ def precompute(config: ml_collections.ConfigDict,
                                    sampling.rows(pool.latents, anchors)])
     sub_targets = jnp.concatenate([sub_targets,
                                    sampling.rows(pool.images, anchors)])
+  nonmembers = {}
+  if config.unlearn.fake_label == 'matched':
+    nonmembers = {'nonmember_images': heldout_images,
+                  'nonmember_targets': fake_labels.scores_in_context(
+                      d_state, heldout_images,
+                      config.unlearn.forget_batch_norm,
+                      config.unlearn.batch_size)}
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(
           train_ids[~np.isin(train_ids, request.forget_ids)].astype(np.int32)),
-      sub_latents=sub_latents, sub_targets=sub_targets,
-      nonmember_images=(heldout_images if config.unlearn.fake_label ==
-                        'matched' else None))
+      sub_latents=sub_latents, sub_targets=sub_targets, **nonmembers)

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from gan_unlearn_jax import fake_labels
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import monitoring
@@ -41,6 +42,7 @@ def cascaded_unlearning_step(
   """One cascaded unlearning step: D unlearns and learns, then G learns on D'.
 
     L_D = BCE(D(x_f), y_f) + BCE(D(x_r), 1) + BCE(D(G(z)), 0)
+          [+ BCE(D(x_h), y_h)]
     L_G = BCE(D'(G(z)), 1) + BCE(D'(G(z_s)), 1)
           + lambda_sub * mean((G(z_s) - t_s)^2)
 
@@ -52,7 +54,10 @@ def cascaded_unlearning_step(
     g_state, d_state: generator and discriminator states.
     batch: this device's share of `forget_images [b_f, H, W, C]`,
       `fake_targets [b_f]`, `remain_images [b_r, H, W, C]`,
-      `sub_latents [b_s, latent]` and `sub_targets [b_s, H, W, C]`.
+      `sub_latents [b_s, latent]` and `sub_targets [b_s, H, W, C]`; with
+      the `matched` fake label also `nonmember_images [b_h, H, W, C]` and
+      `nonmember_targets [b_h]`, a term that holds held-out images at D0's
+      scores (in the forget term's context).
     rng: PRNG key for the latents `z [b_r, latent]`, the same on every device.
     lambda_sub: weight of the substitution loss (a per-pixel mean).
     axis_name: the axis to average gradients and BatchNorm statistics over
@@ -84,19 +89,27 @@ def cascaded_unlearning_step(
       'separate': ([[forget], [(remain, 1.0)]], []),
       'with_remaining': ([[forget, (remain, 1.0)]], []),
       'running': ([[(remain, 1.0)]], [forget])}[forget_batch_norm]
+  if 'nonmember_images' in batch:  # Held where D0 put them, in that context.
+    held = (batch['nonmember_images'], batch['nonmember_targets'])
+    if forget_batch_norm == 'running':
+      running_average_terms = [*running_average_terms, held]
+    else:
+      real_calls = [*real_calls, [held]]
   g_state, d_state, out = gan.gan_update(
       g_state, d_state, real_calls, batch_statistics_latents, axis_name,
       extra_g_loss=lambda images: lambda_sub * sub_loss(images),
       update_d=update_d, update_g=update_g,
       running_average_latents=running_average_latents,
       running_average_terms=running_average_terms)
-  forget_logits, remain_logits = out['real_logits']
+  forget_logits, remain_logits = out['real_logits'][:2]
   if forget_batch_norm == 'running':
-    remain_logits, forget_logits = out['real_logits']
+    remain_logits, forget_logits = out['real_logits'][:2]
   scalars = {
       'd_loss': (gan.bce(forget_logits, batch['fake_targets']) +
                  gan.bce(remain_logits, 1.0) +
-                 gan.bce(out['fake_logits'], 0.0)),
+                 gan.bce(out['fake_logits'], 0.0) +
+                 (gan.bce(out['real_logits'][2], batch['nonmember_targets'])
+                  if 'nonmember_images' in batch else 0.0)),
       'g_loss': out['g_loss'],
       'd_forget': jax.nn.sigmoid(forget_logits).mean(),
       'd_remain': jax.nn.sigmoid(remain_logits).mean(),
@@ -105,33 +118,6 @@ def cascaded_unlearning_step(
   if axis_name is not None:
     scalars = jax.lax.pmean(scalars, axis_name)
   return g_state, d_state, scalars
-
-
-def matched_fake_targets(d_state: TrainState, forget_images: jax.Array,
-                         nonmember_images: jax.Array, forget_batch_norm: str,
-                         axis_name: Optional[str] = None) -> jax.Array:
-  """The `matched` fake label of a forget batch, from D as it is now: each
-  forget image's target is the score of the non-member batch at its rank
-  (`precomputation.quantile_matched`), ranked over all devices.
-
-  Scored in the forget term's context: inference mode for `running` (as D
-  is attacked), else training mode with each batch's own statistics. Unlike
-  a fixed target, it does not saturate: it pulls the forget images' scores
-  to where D puts images it never saw, and no further.
-  """
-  def scores(images):
-    if forget_batch_norm == 'running':
-      return jax.nn.sigmoid(gan.apply_eval(d_state, images))
-    return jax.nn.sigmoid(gan.apply_train(d_state, d_state.params,
-                                          d_state.batch_stats, images,
-                                          axis_name)[0])
-  forget, nonmember = scores(forget_images), scores(nonmember_images)
-  if axis_name is None:
-    return jax.lax.stop_gradient(
-        precomputation.quantile_matched(forget, nonmember))
-  gather = lambda x: jax.lax.all_gather(x, axis_name, tiled=True)
-  targets = precomputation.quantile_matched(gather(forget), gather(nonmember))
-  return jax.lax.stop_gradient(parallel.local_rows(targets, axis_name))
 
 
 # ----------------------------------------------------------------------------
@@ -155,8 +141,9 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
   `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
   through a fresh permutation of the forget set each pass; remaining and
   substitution batches are drawn at random; all three have `batch_size`
-  (global) images. With `matched_fake_label`, the forget batch's targets are
-  `matched_fake_targets` against a random batch of `nonmember_images`.
+  (global) images. With `matched_fake_label`, a random batch of
+  `nonmember_images` is held at its `nonmember_targets`, and the forget
+  batch's targets are `matched_fake_targets` against those.
   """
   local = lambda rows: parallel.local_rows(rows, parallel.AXIS)
 
@@ -183,10 +170,11 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
       nonmember_ids = local(jax.random.randint(
           jax.random.fold_in(remain_rng, 1), (batch_size,), 0,
           arrays['nonmember_images'].shape[0]))
-      batch['fake_targets'] = matched_fake_targets(
-          d_state, batch['forget_images'],
-          arrays['nonmember_images'][nonmember_ids], forget_batch_norm,
-          parallel.AXIS)
+      batch['nonmember_images'] = arrays['nonmember_images'][nonmember_ids]
+      batch['nonmember_targets'] = arrays['nonmember_targets'][nonmember_ids]
+      batch['fake_targets'] = fake_labels.matched_fake_targets(
+          d_state, batch['forget_images'], batch['nonmember_targets'],
+          forget_batch_norm, parallel.AXIS)
     g_state, d_state, scalars = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
         axis_name=parallel.AXIS, update_d=update_d, update_g=update_g,

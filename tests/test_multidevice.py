@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent('''
     chex.assert_trees_all_close(jax_utils.unreplicate(multi), single,
                                 atol=2e-5, rtol=2e-4)
 
-    from gan_unlearn_jax import unlearn
+    from gan_unlearn_jax import fake_labels, unlearn
     keys = jax.random.split(jax.random.key(3), 4)
     batch = {
         'forget_images': jax.random.uniform(keys[0], (8, 28, 28, 1), minval=-1),
@@ -49,14 +49,14 @@ SCRIPT = textwrap.dedent('''
                                 atol=2e-5, rtol=2e-4)
 
     # The `matched` fake label ranks the forget images over all devices.
-    nonmembers = jax.random.uniform(keys[0], (16, 28, 28, 1), minval=-1)
+    nonmember_targets = jnp.linspace(0.9, 0.1, 16)
     for context in ('separate', 'running'):
-      single = unlearn.matched_fake_targets(
-          states[1], batch['forget_images'], nonmembers, context)
-      multi = jax.pmap(lambda d, f, n: unlearn.matched_fake_targets(
+      single = fake_labels.matched_fake_targets(
+          states[1], batch['forget_images'], nonmember_targets, context)
+      multi = jax.pmap(lambda d, f, n: fake_labels.matched_fake_targets(
           d, f, n, context, 'batch'), axis_name='batch')(
               jax_utils.replicate(states[1]), shard(batch['forget_images']),
-              shard(nonmembers))
+              shard(nonmember_targets))
       np.testing.assert_allclose(multi.reshape(-1), single, rtol=1e-5)
     print('MATCH')
 ''')

@@ -18,6 +18,7 @@ from gan_unlearn_jax import classifier
 from gan_unlearn_jax import create_train_states
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import fake_labels
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import heldout
 from gan_unlearn_jax import metrics
@@ -162,9 +163,9 @@ def test_fake_label_modes_follow_their_definitions(trained):
   sub_latents = jax.random.normal(jax.random.key(1), (4, 16))
   rng = jax.random.key(2)
   forget = exp.train_split.images[:6]
-  targets = {mode: precomputation.fake_label_targets(
+  targets = {mode: fake_labels.fake_label_targets(
       mode, 6, g_state, d_state, sub_latents, heldout, 256, 32, rng, forget)
-             for mode in precomputation.FAKE_LABEL_MODES}
+             for mode in fake_labels.FAKE_LABEL_MODES}
 
   def scores(images):  # D0 in training mode, batches of 32, as in the step.
     return jnp.concatenate([jax.nn.sigmoid(gan.apply_train(
@@ -180,7 +181,7 @@ def test_fake_label_modes_follow_their_definitions(trained):
   substitute = scores(sampling.generate(g_state, sub_latents))
   np.testing.assert_allclose(targets['substitute'],
                              substitute[np.arange(6) % 4], rtol=1e-5)
-  np.testing.assert_allclose(targets['matched'], precomputation.quantile_matched(
+  np.testing.assert_allclose(targets['matched'], fake_labels.quantile_matched(
       scores(forget), scores(heldout)), rtol=1e-5)
   # D0 scores generated images below real held-out ones.
   assert float(targets['generated'][0]) < float(targets['heldout'][0])
@@ -188,28 +189,46 @@ def test_fake_label_modes_follow_their_definitions(trained):
 
 def test_quantile_matching_keeps_the_order_and_takes_the_reference_values():
   scores = jnp.array([0.9, 0.1, 0.5, 0.7])
-  np.testing.assert_allclose(precomputation.quantile_matched(
+  np.testing.assert_allclose(fake_labels.quantile_matched(
       scores, jnp.array([0.6, 0.2, 0.4, 0.3])), [0.6, 0.2, 0.3, 0.4])
   # Twice as many reference scores: each takes the middle of its quantile.
-  np.testing.assert_allclose(precomputation.quantile_matched(
+  np.testing.assert_allclose(fake_labels.quantile_matched(
       scores[:2], jnp.arange(8.0)), [6.0, 2.0])
 
 
 @pytest.mark.parametrize('context', ['separate', 'running'])
-def test_matched_fake_targets_are_the_nonmember_scores_by_rank(
+def test_matched_fake_targets_are_the_nonmember_targets_by_rank(
     test_config, context):
   _, d_state, batch = _hand_built_step_inputs(test_config)
-  nonmembers = batch['remain_images']
-  targets = unlearn.matched_fake_targets(d_state, batch['forget_images'],
-                                         nonmembers, context)
-  if context == 'running':  # As D is attacked.
-    scores = lambda x: jax.nn.sigmoid(gan.apply_eval(d_state, x))
-  else:  # As the step scores a batch, with its own statistics.
-    scores = lambda x: sampling.batch_scores(d_state, x, x.shape[0])
-  forget, reference = scores(batch['forget_images']), scores(nonmembers)
-  np.testing.assert_array_equal(np.argsort(targets), np.argsort(forget))
-  np.testing.assert_allclose(targets, np.sort(reference)[[1, 3, 5, 7]][
+  nonmember_targets = jnp.linspace(0.8, 0.1, 8)
+  targets = fake_labels.matched_fake_targets(
+      d_state, batch['forget_images'], nonmember_targets, context)
+  # Ranked by D's scores as the forget term takes them.
+  forget = fake_labels.scores_in_context(d_state, batch['forget_images'],
+                                         context, 4)
+  np.testing.assert_allclose(targets, np.sort(nonmember_targets)[[1, 3, 5, 7]][
       np.argsort(np.argsort(forget))], rtol=1e-6)
+
+
+@pytest.mark.parametrize('context', ['separate', 'running'])
+def test_the_matched_step_holds_nonmembers_at_their_targets(test_config,
+                                                            context):
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
+  held = {'nonmember_images': -batch['remain_images'],
+          'nonmember_targets': jnp.linspace(0.2, 0.9, 8)}
+  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
+                                   forget_batch_norm=context))
+  _, _, without = step(g_state, d_state, batch, jax.random.key(2))
+  _, _, with_held = step(g_state, d_state, {**batch, **held},
+                         jax.random.key(2))
+  # One more BCE term, D's scores of the held images in the forget term's
+  # context (a call of their own in training mode, or the running averages).
+  scores = fake_labels.scores_in_context(d_state, held['nonmember_images'],
+                                         context, 8)
+  term = optax.sigmoid_binary_cross_entropy(
+      jnp.log(scores) - jnp.log1p(-scores), held['nonmember_targets']).mean()
+  np.testing.assert_allclose(with_held['d_loss'] - without['d_loss'], term,
+                             rtol=1e-4)
 
 
 def test_second_request_of_the_same_shape_does_not_recompile(trained):
