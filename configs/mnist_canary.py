@@ -11,7 +11,9 @@ held-out digits. The forget request is the canaries.
 About 1.5 hours on a 2-core CPU before the evaluation (each stage's seconds
 are on docs/results.md, "mnist_canary"); not yet measured on a GPU. What it
 shows: G forgets the canaries (no sample shows the mark); D does not, its
-white-box AUC stays well above the retrained models' (docs/results.md).
+white-box AUC stays well above the retrained models' (docs/results.md). The
+`matched` fake label halves D's gap but leaves the mark in some samples
+(docs/method.md, "The canary audit").
 """
 
 from configs import default
