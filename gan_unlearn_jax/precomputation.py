@@ -34,6 +34,7 @@ from gan_unlearn_jax import sampling
 from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.gan import TrainState
 
+
 @dataclasses.dataclass(frozen=True)
 class Precomputed:
   """The request-specific arrays of the cascaded step (shapes above)."""
@@ -135,8 +136,8 @@ def precompute(config: ml_collections.ConfigDict,
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
   `substitution.num_class_latents` for a class, plus
   `substitution.num_anchor_latents` in either case), and for the `matched`
-  fake label `nonmember_images` and `nonmember_targets`. `pool`: this original's
-  `substitution_pool`, computed here when not given.
+  fake label `nonmember_images` and `nonmember_targets`. `pool`: this
+  original's `substitution_pool`, computed here when not given.
   """
   sub = config.substitution
   forget_images = sampling.rows(train_images, request.forget_ids)
