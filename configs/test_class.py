@@ -1,4 +1,11 @@
-"""`configs/test.py` with a class request (forget the digit 7)."""
+"""`configs/test.py` with a class request (forget the digit 7).
+
+  python -m gan_unlearn_jax.main --config=configs/test_class.py --workdir=W
+
+About a minute and a half on an idle 2-core CPU (96 s wall-clock). The tiny
+models draw few recognisable digits; the run shows the class stages and the
+class evaluators at work, not a result.
+"""
 
 from configs import test
 
