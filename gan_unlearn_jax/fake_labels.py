@@ -97,9 +97,7 @@ def matched_fake_targets(d_state: TrainState, forget_images: jax.Array,
         d_state, d_state.params, d_state.batch_stats, forget_images,
         axis_name)[0])
   if axis_name is None:
-    return jax.lax.stop_gradient(
-        quantile_matched(scores, nonmember_targets))
+    return jax.lax.stop_gradient(quantile_matched(scores, nonmember_targets))
   gather = lambda x: jax.lax.all_gather(x, axis_name, tiled=True)
-  targets = quantile_matched(gather(scores),
-                                            gather(nonmember_targets))
+  targets = quantile_matched(gather(scores), gather(nonmember_targets))
   return jax.lax.stop_gradient(parallel.local_rows(targets, axis_name))
