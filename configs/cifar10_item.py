@@ -1,13 +1,11 @@
-"""CIFAR-10, item unlearning at full size: base width 64, 30 epochs.
+"""CIFAR-10, item unlearning on the full training set, sized for a CPU.
 
   python -m gan_unlearn_jax.main --config=configs/cifar10_item.py --workdir=W
 
-Sized for an accelerator: one H200 ran its GAN step at 488 steps/s at batch
-64 (an earlier benchmarks.steps, before its JSON was kept), so a 30-epoch
-training is about a minute there, and
-`bash benchmarks/gpu.sh` runs the whole experiment (not yet run). On a 2-core
-CPU use configs/cifar10_item_reduced.py. No run is recorded under the current
-evaluation protocol yet (results/cifar10_item/ when one is).
+Half-width DCGANs (base width 32) on the 44,000 training images outside the
+holdout; `C` is a small VGG with BatchNorm, trained with flips and crops.
+configs/cifar10_item_base64.py is the full-width config for accelerators.
+No run is recorded yet (results/cifar10_item/ when one is).
 """
 
 from configs import default
@@ -16,8 +14,13 @@ from configs import default
 def get_config():
   config = default.get_config()
   config.data.name = 'cifar10'
-  config.train.epochs = 30
-  config.classifier.widths = (32, 64, 128)  # Three conv + pool stages.
+  config.model.g_width = 32
+  config.model.d_width = 32
+  config.train.epochs = 20
+  config.classifier.widths = (32, 64, 128)  # Three conv + BN + pool stages.
   config.classifier.feature_dim = 256
-  config.classifier.epochs = 5
+  config.classifier.batch_norm = True
+  config.classifier.augment = True
+  config.classifier.learning_rate = 2e-3
+  config.classifier.epochs = 10
   return config

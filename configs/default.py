@@ -170,6 +170,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier = ml_collections.ConfigDict()
   config.classifier.widths = (32, 64)
   config.classifier.feature_dim = 128
+  config.classifier.batch_norm = False  # After each conv (CIFAR-10: True).
+  # Random flips and crops of each training batch (CIFAR-10: True).
+  config.classifier.augment = False
   config.classifier.epochs = 6  # 99.13% MNIST test accuracy (a canary run).
   # Train C on the first this many training images (None: all of them).
   config.classifier.train_size = ml_collections.config_dict.placeholder(int)

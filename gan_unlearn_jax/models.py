@@ -110,6 +110,8 @@ class Discriminator(nn.Module):
 class Classifier(nn.Module):
   """The evaluation classifier `C`: a LeNet-style CNN, one 3x3 conv + 2x2 max
   pool per width, then a hidden dense layer (the features) and the head.
+  With `batch_norm` each conv is followed by BatchNorm (a small VGG, for
+  CIFAR-10), whose statistics update only when `train` is set.
 
   `__call__` returns logits `[n, num_classes]`; `features` the penultimate
   activations `[n, feature_dim]` used for the Frechet distance (FCD).
@@ -117,16 +119,23 @@ class Classifier(nn.Module):
   num_classes: int = 10
   widths: Sequence[int] = (32, 64)
   feature_dim: int = 128
+  batch_norm: bool = False
 
   def setup(self):
-    self.convs = [nn.Conv(w, (3, 3)) for w in self.widths]
+    self.convs = [nn.Conv(w, (3, 3), use_bias=not self.batch_norm)
+                  for w in self.widths]
+    if self.batch_norm:
+      self.norms = [nn.BatchNorm(momentum=0.9) for _ in self.widths]
     self.hidden = nn.Dense(self.feature_dim)
     self.head = nn.Dense(self.num_classes)
 
-  def features(self, x: jax.Array) -> jax.Array:
-    for conv in self.convs:
-      x = nn.max_pool(nn.relu(conv(x)), (2, 2), (2, 2))
+  def features(self, x: jax.Array, train: bool = False) -> jax.Array:
+    for i, conv in enumerate(self.convs):
+      x = conv(x)
+      if self.batch_norm:
+        x = self.norms[i](x, use_running_average=not train)
+      x = nn.max_pool(nn.relu(x), (2, 2), (2, 2))
     return nn.relu(self.hidden(x.reshape(x.shape[0], -1)))
 
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return self.head(self.features(x))
+  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+    return self.head(self.features(x, train))
