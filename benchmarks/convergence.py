@@ -7,7 +7,7 @@ convergence?
 Trains the original GAN one epoch at a time up to `--epochs` (resuming
 `W/checkpoints/original` where an earlier run left it, e.g. a copy of the
 default run's 5-epoch original) and after each epoch measures, as the
-experiment's evaluation does, the FCD and the classifier score of
+experiment's evaluation does, the FCD, the KID and the classifier score of
 `evaluation.num_samples` samples against the evaluation half of the test
 split. Prints a Markdown table; writes it to `W/convergence.md`, and the
 run (rows, command, commit, hardware) to `W/convergence.json`, after each
@@ -63,6 +63,7 @@ def main(argv):
         context, context.model('original', *run.original), ('sample_quality',))
     rows.append({'epochs': epochs, 'steps': run.training_summary()['steps'],
                  'train_s': train_s, 'fcd': quality['fcd'],
+                 'kid': quality['kid'], 'kid_se': quality['kid_se'],
                  'classifier_score': quality['classifier_score']})
     table = tables.convergence_table(rows)
     with open(os.path.join(FLAGS.workdir, 'convergence.md'), 'w') as f:

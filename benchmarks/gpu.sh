@@ -16,11 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RESULTS=$(mkdir -p "${1:-results}" && cd "${1:-results}" && pwd)
 WORK=${GPU_WORKDIR:-/tmp/gan_unlearn_gpu}
-PAIRS=${PAIRS:-mnist_item:mnist_class cifar10_item:cifar10_class}
+PAIRS=${PAIRS:-mnist_item:mnist_class cifar10_item_base64:cifar10_class_base64}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 if [ "${STEPS:-1}" = 1 ]; then  # The step table first (about a minute).
   mkdir -p "$RESULTS/benchmarks"
-  python3 -m benchmarks.steps --configs=mnist_item,cifar10_item \
+  python3 -m benchmarks.steps --configs=mnist_item,cifar10_item_base64 \
     --batch_sizes=64,256 --steps=100 --models=5 \
     --json_out="$RESULTS/benchmarks/steps-gpu.json"
 fi

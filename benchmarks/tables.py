@@ -306,9 +306,10 @@ def convergence_table(rows: list[dict], drop: float = 0.03,
                       window: int = 3) -> str:
   """A benchmarks.convergence run's rows, and the first epoch from which the
   FCD falls by at most `drop` over the next `window` epochs."""
-  lines = ['| epochs | steps | FCD | classifier score | training s |',
-           '|---|---|---|---|---|']
+  lines = ['| epochs | steps | FCD | KID (+- s.e.) | classifier score | '
+           'training s |', '|---|---|---|---|---|---|']
   lines += [f"| {r['epochs']} | {r['steps']:,} | {r['fcd']:.1f} | "
+            f"{r['kid']:.1f} +- {r['kid_se']:.1f} | "
             f"{r['classifier_score']:.2f} | {r['train_s']:.0f} |" for r in rows]
   fcd = [r['fcd'] for r in rows]
   plateau = next((rows[i]['epochs'] for i in range(len(rows) - window)

@@ -1,10 +1,11 @@
-"""CIFAR-10, class unlearning: the full-size GAN forgets the class `cat`.
+"""CIFAR-10, class unlearning: the CPU-sized GAN forgets the class `cat`.
 
   python -m gan_unlearn_jax.main --config=configs/cifar10_class.py --workdir=W
 
-The GAN of configs/cifar10_item.py (an accelerator config; `bash
-benchmarks/gpu.sh` runs it, not yet run). No run is recorded under the current
-evaluation protocol yet (results/cifar10_class/ when one is).
+The GAN and `C` of configs/cifar10_item.py (a workdir that holds its
+original and `C` reuses them); configs/cifar10_class_base64.py is the
+accelerator config. No run is recorded yet (results/cifar10_class/ when one
+is).
 """
 
 from configs import cifar10_item

@@ -18,8 +18,8 @@ def test_results_pages_regenerate_identically_from_the_recorded_runs():
 
 
 def test_the_convergence_table_finds_where_the_fcd_stops_falling():
-  rows = [{'epochs': e, 'steps': 10 * e, 'fcd': fcd, 'classifier_score': 5.0,
-           'train_s': 1.0}
+  rows = [{'epochs': e, 'steps': 10 * e, 'fcd': fcd, 'kid': 1.0, 'kid_se': 0.1,
+           'classifier_score': 5.0, 'train_s': 1.0}
           for e, fcd in enumerate([90., 60., 50., 49., 50., 48.5, 48.], 1)]
   # Epoch 3 (50): 49, 50, 48.5 stay within 3%; epoch 2 (60) falls to 49.
   assert 'from epoch 3.' in tables.convergence_table(rows)
