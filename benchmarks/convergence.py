@@ -10,8 +10,9 @@ default run's 5-epoch original) and after each epoch measures, as the
 experiment's evaluation does, the FCD, the KID and the classifier score of
 `evaluation.num_samples` samples against the evaluation half of the test
 split. Prints a Markdown table; writes it to `W/convergence.md`, and the
-run (rows, command, commit, hardware) to `W/convergence.json`, after each
-epoch; docs/performance.md shows the copies under
+run (rows, `C`'s test accuracy and training seconds, command, commit,
+hardware) to `W/convergence.json`, after each epoch, keeping the rows of
+earlier runs in W; docs/performance.md shows the copies under
 `results/benchmarks/convergence-<config>.json`.
 """
 
@@ -26,6 +27,7 @@ from ml_collections import config_flags
 from benchmarks import common
 from benchmarks import tables
 from gan_unlearn_jax import checkpoints
+from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import report
@@ -52,8 +54,15 @@ def main(argv):
   if done > FLAGS.epochs:
     raise app.UsageError(f'The original in {FLAGS.workdir} has trained for '
                          f'{done} epochs, more than --epochs={FLAGS.epochs}.')
-  rows = []
-  for epochs in range(max(done, 1), FLAGS.epochs + 1):
+  json_path = os.path.join(FLAGS.workdir, 'convergence.json')
+  first = max(done, 1)  # Measured again: the last run may have stopped in it.
+  rows = [row for row in _read(json_path).get('rows', [])
+          if row['epochs'] < first]
+  # `C`, trained by evaluation_context() unless the workdir had one.
+  c_record = {
+      'test_accuracy': classifier.recorded_test_accuracy(FLAGS.workdir),
+      'train_s': run.timings_file.read().get('classifier')}
+  for epochs in range(first, FLAGS.epochs + 1):
     run = experiment.Experiment(
         common.with_fields(config, **{'train.epochs': epochs}), FLAGS.workdir)
     start = time.perf_counter()
@@ -68,10 +77,17 @@ def main(argv):
     table = tables.convergence_table(rows)
     with open(os.path.join(FLAGS.workdir, 'convergence.md'), 'w') as f:
       f.write(table)
-    with open(os.path.join(FLAGS.workdir, 'convergence.json'), 'w') as f:
+    with open(json_path, 'w') as f:
       json.dump({'provenance': report.provenance(), 'config': name,
-                 'rows': rows}, f, indent=2)
+                 'classifier': c_record, 'rows': rows}, f, indent=2)
   print('\n' + table)
+
+
+def _read(path: str) -> dict:
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    return json.load(f)
 
 
 if __name__ == '__main__':

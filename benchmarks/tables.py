@@ -328,12 +328,21 @@ def _benchmark_runs(kind: str) -> dict[str, dict]:
           for path in sorted(BENCHMARKS.glob(f'{kind}-*.json'))}
 
 
+def _classifier_line(record: dict) -> str:
+  """`C`'s accuracy and seconds, when the study trained it."""
+  if not record.get('train_s'):
+    return ''
+  return (f"`C`: test accuracy {record['test_accuracy']:.1%}, trained in "
+          f"{record['train_s']:.0f} s.\n\n")
+
+
 def performance_page(page: str) -> str:
   """docs/performance.md with its tables from `results/benchmarks/`."""
   steps = [f'### {name}\n\n{steps_table(run)}'
            for name, run in _benchmark_runs('steps').items()]
   convergence = [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
                  f"{run['provenance']['command']}\n```\n\n"
+                 + _classifier_line(run.get('classifier', {}))
                  + convergence_table(run['rows'])
                  for name, run in _benchmark_runs('convergence').items()]
   none = 'No run recorded yet.\n'

@@ -6,6 +6,7 @@ distance (FCD) and of the item-substitution nearest-neighbour search.
 """
 
 import functools
+import json
 import os
 from typing import Any, Optional
 
@@ -151,6 +152,15 @@ def train_classifier(config: ml_collections.ConfigDict, train_split,
     progress.update((epoch + 1) * steps_per_epoch, {'loss': float(loss)},
                     epoch + 1)
   return state
+
+
+def recorded_test_accuracy(workdir: str) -> Optional[float]:
+  """`C`'s test accuracy, measured when it was trained into `workdir`."""
+  path = os.path.join(checkpoints.directory(workdir, NAME), 'metrics.json')
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f)['test_accuracy']
 
 
 def load_or_train(config: ml_collections.ConfigDict, workdir: str,

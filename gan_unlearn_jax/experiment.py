@@ -293,8 +293,7 @@ class Experiment:
     request = self.request.name
     checkpoint_names = {
         'original': 'original', 'unlearned': f'unlearned/{request}',
-        **{f'retrained/{k}': name
-           for k, name in enumerate(self.retrained_names())},
+        **{f'retrained/{k}': n for k, n in enumerate(self.retrained_names())},
         'finetuned': f'finetuned/{request}'}
     models, missing = {}, {}
     for model, name in checkpoint_names.items():
@@ -317,7 +316,8 @@ class Experiment:
     report.write(self.workdir, report.build(
         self.config, self.request.to_json(), self.holdout.summary(),
         self.request_timings(), self.training_summary(),
-        self.unlearning_record(), metrics, gaps, missing),
+        self.unlearning_record(), metrics, gaps, missing,
+        classifier.recorded_test_accuracy(self.workdir)),
                  models, context, names)
 
 

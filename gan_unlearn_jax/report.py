@@ -3,8 +3,9 @@
 `report.json` has the shape other tools read: `{"provenance" (command,
 commit, date, hardware), "request", "config", "holdout", "timings_s",
 "speedup", "speedup_with_classifier", "num_samples", "feature_extractor",
-"training", "unlearning", "metrics": {model: {name: value}},
-"retrained_spread", "position", "membership_gaps", "missing"}`.
+"classifier_test_accuracy", "training", "unlearning", "metrics": {model:
+{name: value}}, "retrained_spread", "position", "membership_gaps",
+"missing"}`.
 `metrics.retrained` is the mean over the `retrain.num_models` retrained
 models (`metrics.retrained_models` each of them), the gold standard;
 `retrained_spread` their [min, max], `position` where each other model lies
@@ -132,10 +133,12 @@ def build(config: ml_collections.ConfigDict, request_json: dict,
           holdout: dict[str, int], timings: dict[str, float],
           training: dict[str, int], unlearning: Optional[dict],
           metrics: dict[str, dict], gaps: dict[str, dict],
-          missing: dict[str, str]) -> dict[str, Any]:
+          missing: dict[str, str],
+          classifier_accuracy: Optional[float] = None) -> dict[str, Any]:
   """The report's JSON. `metrics` has a dict per evaluated model (retrained
   ones as `retrained/<k>`); `unlearning` is the unlearned model's
-  record.json; `gaps` are `membership_gaps`."""
+  record.json; `gaps` are `membership_gaps`; `classifier_accuracy` is `C`'s
+  test accuracy."""
   retrained = [m for name, m in metrics.items()
                if name.startswith('retrained/')]
   metrics = {name: m for name, m in metrics.items()
@@ -149,7 +152,9 @@ def build(config: ml_collections.ConfigDict, request_json: dict,
           'holdout': holdout, 'timings_s': timings,
           **speedup(timings, unlearning),
           'num_samples': config.evaluation.num_samples,
-          'feature_extractor': FEATURE_EXTRACTOR, 'training': training,
+          'feature_extractor': FEATURE_EXTRACTOR,
+          'classifier_test_accuracy': classifier_accuracy,
+          'training': training,
           'unlearning': unlearning, 'metrics': metrics,
           'retrained_spread': spread,
           'position': {m: position(metrics[m], spread) for m in MODELS
@@ -247,7 +252,9 @@ def markdown(report: dict[str, Any]) -> str:
       f"- retrained: {num_retrained} models with distinct seeds (the column "
       '`retrained` is their mean)',
       f"- {report['num_samples']} generated samples per model (same latents); "
-      f"features: {report['feature_extractor']}",
+      f"features: {report['feature_extractor']}"
+      + (f" (test accuracy {report['classifier_test_accuracy']:.1%})"
+         if report.get('classifier_test_accuracy') is not None else ''),
       '- unlearning: ' + _unlearning_line(report['unlearning']),
       '- timings (s): ' + ', '.join(
           f'{k} {v:.1f}' for k, v in sorted(report['timings_s'].items())),

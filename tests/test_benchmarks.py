@@ -142,14 +142,18 @@ def test_convergence_benchmark_resumes_and_adds_epochs(tmp_path):
       'python -m benchmarks.convergence')
   rows = run['rows']
   assert [r['epochs'] for r in rows] == [1, 2]
+  assert 0 <= run['classifier']['test_accuracy'] <= 1
+  assert run['classifier']['train_s'] > 0
   assert rows[1]['steps'] == 2 * rows[0]['steps'] > 0
   assert all(r['fcd'] > 0 and r['classifier_score'] >= 1 for r in rows)
   assert '| 2 |' in out
-  # A later run starts from the 2 epochs trained: measured again, not retrained.
+  # A later run starts from the 2 epochs trained: measured again, not
+  # retrained, after the rows it keeps.
   _run(*args, '--epochs=3')
   again = json.loads((tmp_path / 'convergence.json').read_text())['rows']
-  assert [r['epochs'] for r in again] == [2, 3]
-  assert again[0]['fcd'] == pytest.approx(rows[1]['fcd'], rel=1e-5)
+  assert [r['epochs'] for r in again] == [1, 2, 3]
+  assert again[0] == rows[0]
+  assert again[1]['fcd'] == pytest.approx(rows[1]['fcd'], rel=1e-5)
 
 
 def test_spread_benchmark_measures_every_model(speedup_run):

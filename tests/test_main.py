@@ -88,6 +88,8 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
   assert {'request', 'config', 'timings_s', 'speedup', 'num_samples',
           'feature_extractor', 'metrics'} <= set(report)
   assert report['request']['forget_ids'] == [10, 14]
+  with open(tmp_path / 'checkpoints' / 'classifier' / 'metrics.json') as f:
+    assert report['classifier_test_accuracy'] == json.load(f)['test_accuracy']
   assert report['unlearning']['steps'] == 4  # 4 passes of one batch.
   assert report['timings_s'] == {'train': timings['train'],
                                  'classifier': timings['classifier'],
