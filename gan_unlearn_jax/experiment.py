@@ -4,9 +4,8 @@
 classifier, unlearning, retraining from scratch (`retrain.num_models` times,
 with distinct seeds), fine-tuning, the reference GAN where a calibrated attack
 needs it, and the evaluation of every model into `report.json`, `report.md`
-and pictures. Each stage's wall-clock seconds go
-to `timings.json`: the original's and `C`'s at the top, the others under
-`requests/<request name>/`.
+and pictures. Each stage's wall-clock seconds go to `timings.json` (the
+original's and `C`'s at the top, the others under `requests/<name>/`).
 """
 
 import functools
@@ -74,9 +73,10 @@ class Experiment:
     """This process's seconds, by stage."""
     return self.timings_file.this_run
 
-  def _timed(self, stage: str, fn, *args, **kwargs):
+  def _timed(self, stage: str, fn, *args, checkpoint=None, **kwargs):
+    resuming = bool(checkpoint) and checkpoints.exists(self.workdir, checkpoint)
     return self.timings_file.timed(stage, self.request and self.request.name,
-                                   fn, *args, **kwargs)
+                                   fn, *args, resuming=resuming, **kwargs)
 
   # --------------------------------------------------------------------------
   # Data, models and checkpoints.
@@ -169,7 +169,8 @@ class Experiment:
     if 'original' in self.__dict__:
       raise RuntimeError('The original changes after it was loaded.')
     self._timed('train', train.train_gan, self.config, self.workdir,
-                images=self.train_split.images, example_ids=example_ids)
+                images=self.train_split.images, example_ids=example_ids,
+                checkpoint='original')
 
   @functools.cached_property
   def c_state(self):
@@ -258,7 +259,7 @@ class Experiment:
       config.seed = self.retrain_seed(k)
       self._timed(f'retrain_{k}', train.train_gan, config, self.workdir,
                   name=name, images=self.train_split.images,
-                  example_ids=remain)
+                  example_ids=remain, checkpoint=name)
 
   def finetune(self):
     record = self.unlearning_record()
@@ -270,8 +271,7 @@ class Experiment:
     # A GAN step updates both models: as many as the unlearning's result
     # updated either (the `staged` cascade updates one model per step).
     steps = max(record['d_updates'], record['g_updates'])
-    states = unlearn.unlearning_optimizer(self.config,
-                                          self.base(self.request))
+    states = unlearn.unlearning_optimizer(self.config, self.base(self.request))
     finetuned = f'finetuned/{self.request.name}'
     checkpoints.remove(self.workdir, finetuned)  # Never resume a stale one.
     self._timed('finetune', train.fit, self.config, self.workdir, finetuned,

@@ -22,11 +22,16 @@ class Timings:
     self.path = os.path.join(workdir, 'timings.json')
     self.this_run = {}
 
-  def timed(self, stage: str, request: str, fn, *args, **kwargs):
-    """`fn(*args, **kwargs)`, its seconds recorded as `stage`."""
+  def timed(self, stage: str, request: str, fn, *args,
+            resuming: bool = False, **kwargs):
+    """`fn(*args, **kwargs)`, its seconds recorded as `stage`; `resuming`:
+    added to the seconds recorded before, those of the run it continues."""
     start = time.perf_counter()
     result = fn(*args, **kwargs)
-    self.record({stage: time.perf_counter() - start}, request)
+    seconds = time.perf_counter() - start
+    if resuming:
+      seconds += self.of_request(request).get(stage, 0.0)
+    self.record({stage: seconds}, request)
     return result
 
   def read(self) -> dict[str, Any]:
