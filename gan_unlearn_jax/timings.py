@@ -25,7 +25,9 @@ class Timings:
   def timed(self, stage: str, request: str, fn, *args,
             resuming: bool = False, **kwargs):
     """`fn(*args, **kwargs)`, its seconds recorded as `stage`; `resuming`:
-    added to the seconds recorded before, those of the run it continues."""
+    added to the seconds recorded before, those of the completed run it
+    continues (a training extended to more epochs; a killed run records
+    nothing, so its seconds are not counted)."""
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     seconds = time.perf_counter() - start
