@@ -30,6 +30,7 @@ from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import report
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
@@ -56,8 +57,8 @@ def main(argv):
                          f'{done} epochs, more than --epochs={FLAGS.epochs}.')
   json_path = os.path.join(FLAGS.workdir, 'convergence.json')
   first = max(done, 1)  # Measured again: the last run may have stopped in it.
-  rows = [row for row in _read(json_path).get('rows', [])
-          if row['epochs'] < first]
+  earlier = monitoring.read_json(json_path) or {}
+  rows = [row for row in earlier.get('rows', []) if row['epochs'] < first]
   # `C`, trained by evaluation_context() unless the workdir had one.
   c_record = {
       'test_accuracy': classifier.recorded_test_accuracy(FLAGS.workdir),
@@ -81,13 +82,6 @@ def main(argv):
       json.dump({'provenance': report.provenance(), 'config': name,
                  'classifier': c_record, 'rows': rows}, f, indent=2)
   print('\n' + table)
-
-
-def _read(path: str) -> dict:
-  if not os.path.exists(path):
-    return {}
-  with open(path) as f:
-    return json.load(f)
 
 
 if __name__ == '__main__':

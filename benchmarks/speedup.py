@@ -31,6 +31,7 @@ import numpy as np
 from benchmarks import common
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import monitoring
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 config_flags.DEFINE_config_file(
@@ -63,11 +64,9 @@ def request_config(config, spec: str, class_config=None):
 def earlier_retrain_seconds(workdir: str) -> dict[str, float]:
   """Retrain seconds by request from the workdir's earlier `speedup.json`:
   a retrained model that a later run reuses keeps the time it took."""
-  path = os.path.join(workdir, 'speedup.json')
-  if not os.path.exists(path):
+  table = monitoring.read_json(os.path.join(workdir, 'speedup.json'))
+  if table is None:
     return {}
-  with open(path) as f:
-    table = json.load(f)
   rows = {row['request']: row['retrain_s'] for row in table['rows']}
   return {request: seconds for request, seconds in
           {**rows, **table.get('retrain_seconds', {})}.items() if seconds}

@@ -6,7 +6,6 @@ distance (FCD) and of the item-substitution nearest-neighbour search.
 """
 
 import functools
-import json
 import os
 from typing import Any, Optional
 
@@ -156,11 +155,9 @@ def train_classifier(config: ml_collections.ConfigDict, train_split,
 
 def recorded_test_accuracy(workdir: str) -> Optional[float]:
   """`C`'s test accuracy, measured when it was trained into `workdir`."""
-  path = os.path.join(checkpoints.directory(workdir, NAME), 'metrics.json')
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    return json.load(f)['test_accuracy']
+  metrics = monitoring.read_json(
+      os.path.join(checkpoints.directory(workdir, NAME), 'metrics.json'))
+  return None if metrics is None else metrics['test_accuracy']
 
 
 def load_or_train(config: ml_collections.ConfigDict, workdir: str,

@@ -9,7 +9,6 @@ original's and `C`'s at the top, the others under `requests/<name>/`).
 """
 
 import functools
-import json
 import os
 import time
 from typing import Optional
@@ -151,12 +150,8 @@ class Experiment:
   def unlearning_record(self) -> Optional[dict]:
     """The last unlearning's `record.json` for this request (steps, stop-rule
     status, seconds), or None when it has not run."""
-    path = os.path.join(checkpoints.directory(
-        self.workdir, f'unlearned/{self.request.name}'), 'record.json')
-    if not os.path.exists(path):
-      return None
-    with open(path) as f:
-      return json.load(f)
+    return monitoring.read_json(os.path.join(checkpoints.directory(
+        self.workdir, f'unlearned/{self.request.name}'), 'record.json'))
 
   # --------------------------------------------------------------------------
   # The stages.

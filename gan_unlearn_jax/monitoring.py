@@ -6,7 +6,7 @@ import logging as python_logging
 import math
 import os
 import time
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from absl import logging
 import jax
@@ -84,6 +84,14 @@ def format_seconds(seconds: float) -> str:
   hours, minutes = divmod(minutes, 60)
   return f'{hours}h{minutes:02d}m{seconds:02d}s' if hours else (
       f'{minutes}m{seconds:02d}s')
+
+
+def read_json(path: str) -> Optional[Any]:
+  """The JSON at `path`, or None when there is no such file."""
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f)
 
 
 def write_json(path: str, content) -> None:

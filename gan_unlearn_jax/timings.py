@@ -5,7 +5,6 @@ other stage's under `requests/<request name>/`, so that a workdir reused for
 several requests pairs each request with its own seconds.
 """
 
-import json
 import os
 import time
 from typing import Any
@@ -37,10 +36,7 @@ class Timings:
     return result
 
   def read(self) -> dict[str, Any]:
-    if not os.path.exists(self.path):
-      return {}
-    with open(self.path) as f:
-      return json.load(f)
+    return monitoring.read_json(self.path) or {}
 
   def record(self, timings: dict[str, float], request: str) -> None:
     """Adds `timings` to this run's and to the file, where earlier runs'
