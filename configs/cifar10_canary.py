@@ -12,16 +12,8 @@ when it is).
 """
 
 from configs import cifar10_item
+from configs import default
 
 
 def get_config():
-  config = cifar10_item.get_config()
-  config.data.canaries = 64
-  config.data.canary_repeats = 16
-  config.unlearn.request = 'canaries'
-  config.unlearn.epochs = 300  # One step per pass over 64 canaries.
-  # A canary check draws 512 samples through G: every 5 steps.
-  config.unlearn.check_every = 5
-  # As on MNIST: pixels see the corner mark, C's features hardly do.
-  config.substitution.distance = 'pixel'
-  return config
+  return default.canary_audit(cifar10_item.get_config(), repeats=16)

@@ -8,11 +8,18 @@ accelerator config. No run is recorded yet (results/cifar10_class/ when one
 is).
 """
 
+import ml_collections
+
 from configs import cifar10_item
 
 
 def get_config():
-  config = cifar10_item.get_config()  # The same GAN, trained as long.
+  return class_request(cifar10_item.get_config())  # The same GAN and C.
+
+
+def class_request(config: ml_collections.ConfigDict
+                  ) -> ml_collections.ConfigDict:
+  """`config` forgetting the class `cat`."""
   config.unlearn.request = 'class:cat'
   # D must learn to reject the class: as configs/mnist_class.py, where `zero`
   # forgot the class fastest (not measured on CIFAR-10).

@@ -12,9 +12,4 @@ from configs import cifar10_item_base64
 
 
 def get_config():
-  config = cifar10_class.get_config()
-  base64 = cifar10_item_base64.get_config()
-  config.model = base64.model
-  config.train = base64.train
-  config.classifier = base64.classifier
-  return config
+  return cifar10_class.class_request(cifar10_item_base64.get_config())

@@ -179,3 +179,19 @@ def get_config() -> ml_collections.ConfigDict:
   config.classifier.batch_size = 128
   config.classifier.learning_rate = 1e-3
   return config
+
+
+def canary_audit(config: ml_collections.ConfigDict,
+                 repeats: int) -> ml_collections.ConfigDict:
+  """`config` as a canary audit (docs/method.md): 64 marked training images,
+  each shown `repeats` times per epoch, are the forget request."""
+  config.data.canaries = 64
+  config.data.canary_repeats = repeats
+  config.unlearn.request = 'canaries'
+  config.unlearn.epochs = 300  # One step per pass over 64 canaries.
+  # A canary check draws 512 samples through G: every 5 steps.
+  config.unlearn.check_every = 5
+  # Match substitutes in pixels: C's features hardly see the corner mark, the
+  # pixels do, so the substitution latents are the ones that draw it.
+  config.substitution.distance = 'pixel'
+  return config

@@ -20,19 +20,10 @@ from configs import default
 
 
 def get_config():
-  config = default.get_config()
+  config = default.canary_audit(default.get_config(), repeats=8)
   config.data.name = 'mnist'
   config.data.train_size = 4096
-  config.data.canaries = 64
-  config.data.canary_repeats = 8
   config.train.epochs = 40
-  config.unlearn.request = 'canaries'
-  config.unlearn.epochs = 300  # One step per pass over 64 canaries.
-  # A canary check draws 512 samples through G: every 5 steps.
-  config.unlearn.check_every = 5
-  # Match substitutes in pixels: C's features hardly see the corner mark, the
-  # pixels do, so the substitution latents are the ones that draw it.
-  config.substitution.distance = 'pixel'
   # Five retrained models (minutes each here): the retrained distribution.
   config.retrain.num_models = 5
   return config
