@@ -7,14 +7,13 @@ other 224, which never saw them. One retrained model, a small evaluation.
 
   python -m gan_unlearn_jax.main --config=configs/mnist_quickstart.py --workdir=W
 
-7 minutes on an idle 2-core CPU with the original's Adam moments for the
-unlearning (the GAN 129 s, C 77 s, the retrained GAN 84 s, unlearning 16 s,
-the evaluation about 3 minutes); the default new moments take 13 steps
-instead of 4 (not yet timed on an idle CPU); not yet run on a GPU. What it
-shows (docs/results.md, "mnist_quickstart"): D's white-box AUC of the forget
-images against held-out digits falls from the original's level near the
-retrained model's while its AUC of the remaining images stays at the
-retrained model's; the fine-tuned original keeps the forget images known.
+3 min 36 s on an idle 2-core CPU, start to report (the GAN 60 s, C 39 s,
+the retrained GAN 40 s, 13 unlearning steps 9 s, fine-tuning 4 s, the rest
+the evaluation); not yet run on a GPU. What it shows (docs/results.md,
+"mnist_quickstart"): D's white-box AUC of the forget images against held-out
+digits falls from the original's level near the retrained model's while its
+AUC of the remaining images stays at the retrained model's; the fine-tuned
+original keeps the forget images known.
 """
 
 from configs import default
