@@ -6,7 +6,8 @@ Half-width DCGANs (base width 32) on the 44,000 training images outside the
 holdout, 20 epochs: a convergence study (docs/performance.md, "How long to
 train") found the FCD on a plateau from epoch 15, at about 70 s an epoch on
 an idle 2-core CPU. `C` is a small VGG with BatchNorm, trained with flips and
-crops: 10 epochs, 78.4% test accuracy in 1,183 s there. About 2 hours on an idle
+crops: 10 epochs, 78.4% test accuracy in 1,183 s there (20 epochs: 81.0%
+in 1,973 s, docs/performance.md). About 2 hours on an idle
 2-core CPU: C 20 min, each of the four GAN trainings 22-23 min (the three
 retrains of the recorded run took 1,330-1,363 s), the evaluation 16 min; not
 yet run on a GPU. The recorded run (docs/results.md, "cifar10_item"): the
