@@ -315,10 +315,16 @@ def convergence_table(rows: list[dict], drop: float = 0.03,
   plateau = next((rows[i]['epochs'] for i in range(len(rows) - window)
                   if min(fcd[i + 1:i + 1 + window]) >= (1 - drop) * fcd[i]),
                  None)
-  lines += ['', f'The FCD first falls by at most {drop:.0%} over the next '
-            f'{window} epochs from epoch {plateau}.' if plateau else
-            f'The FCD still falls by more than {drop:.0%} within {window} '
-            'epochs everywhere: train longer.']
+  if len(rows) <= window:
+    verdict = (f'Too few epochs to judge: the rule needs {window + 1} or '
+               'more.')
+  elif plateau:
+    verdict = (f'The FCD first falls by at most {drop:.0%} over the next '
+               f'{window} epochs from epoch {plateau}.')
+  else:
+    verdict = (f'The FCD still falls by more than {drop:.0%} within {window} '
+               'epochs everywhere: train longer.')
+  lines += ['', verdict]
   return '\n'.join(lines) + '\n'
 
 

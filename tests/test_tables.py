@@ -24,6 +24,7 @@ def test_the_convergence_table_finds_where_the_fcd_stops_falling():
   # Epoch 3 (50): 49, 50, 48.5 stay within 3%; epoch 2 (60) falls to 49.
   assert 'from epoch 3.' in tables.convergence_table(rows)
   assert 'train longer' in tables.convergence_table(rows[:4])
+  assert 'Too few epochs to judge' in tables.convergence_table(rows[:3])
 
 
 def test_ablations_stay_off_the_readme_table():
