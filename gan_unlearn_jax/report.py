@@ -31,6 +31,9 @@ from gan_unlearn_jax import pictures
 from gan_unlearn_jax.evaluators import base
 
 MODELS = ('original', 'unlearned', 'retrained', 'finetuned')
+# The models of the sample grids, left to right (the first retrained model
+# stands for all K).
+PICTURED = ('original', 'unlearned', 'retrained/0', 'finetuned')
 FEATURE_EXTRACTOR = ('penultimate layer of the classifier C '
                      '(checkpoints/classifier)')
 SAMPLES_PNG, NEAREST_PNG, MEMBERSHIP_PNG = (pictures.SAMPLES_PNG,
@@ -278,8 +281,7 @@ def markdown(report: dict[str, Any]) -> str:
           for g in gaps.values()) + ' |')
   lines += ['', *(f'- not evaluated: {m}: {why}'
                   for m, why in report['missing'].items())]
-  pictured = [m for m in models if m != 'retrained'] + (
-      ['retrained/0'] if num_retrained else [])
+  pictured = [m for m in PICTURED if m.split('/')[0] in report['metrics']]
   lines += ['', f'Pictures: `{SAMPLES_PNG}` (8x8 samples from the same latents,'
             f" left to right: {', '.join(pictured)}), `{NEAREST_PNG}` (top "
             'row: the first 8 forget images; below, each model\'s nearest '
@@ -296,6 +298,5 @@ def write(workdir: str, report: dict[str, Any], models: dict[str, base.Model],
   monitoring.write_json(os.path.join(workdir, 'report.json'), report)
   with open(os.path.join(workdir, 'report.md'), 'w') as f:
     f.write(markdown(report))
-  pictured = ('original', 'unlearned', 'retrained/0', 'finetuned')
-  pictures.write(workdir, {m: models[m] for m in pictured if m in models},
+  pictures.write(workdir, {m: models[m] for m in PICTURED if m in models},
                  context, evaluator_names)

@@ -133,7 +133,9 @@ def test_all_mode_runs_every_stage_and_evaluates(tmp_path):
     assert metrics['mia_whitebox_realised_fpr_at_1pct'] == 0.01
   table = (tmp_path / 'report.md').read_text()
   assert '| fcd |' in table and 'paired bootstrap' in table
-  # Four 8x8 grids of 28x28 samples with 4-pixel gaps.
+  # Four 8x8 grids of 28x28 samples with 4-pixel gaps, in the caption's order.
+  assert ('left to right: original, unlearned, retrained/0, finetuned'
+          in table)
   assert Image.open(tmp_path / 'report_samples.png').size == (
       4 * 8 * 28 + 3 * 4, 8 * 28)
   # The 2 forget images over one row of nearest samples per model.
