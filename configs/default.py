@@ -109,6 +109,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.unlearn.tolerance = 0.02
   config.unlearn.tolerance_se = 1.645
   config.unlearn.class_rate_stop = 0.01  # Class: and forgotten-class rate < this.
+  # Class: or, if higher, the share of the probe half's images of the other
+  # classes that C assigns to the class. C's own errors put about that share
+  # of a model's samples in the class even when it never saw the class; a
+  # lower target removes more than the class.
+  config.unlearn.class_rate_stop_probe = False
   config.unlearn.canary_rate_stop = 0.01  # Canaries: and marked samples < this.
 
   # The gold standard: this many GANs retrained from scratch on the remaining

@@ -197,6 +197,9 @@ class Experiment:
     # Data, gathered outside the timing like the training set.
     probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
                                    request)
+    others = (heldout.images_of_other_kinds(
+        self.train_split, self.holdout.probe_ids, request)
+              if request.kind == 'class' else None)
     trained = self._training_index(np.setdiff1d(self.train_ids,
                                                 request.earlier_ids))
     # The original's pool serves every request unlearned from the original.
@@ -206,7 +209,7 @@ class Experiment:
     states, record = self.timings_file.timed(
         'unlearn', request.name, unlearn.unlearn_request, self.config,
         request, base, c_state, self.train_split.images, trained, probe, pool,
-        writer)
+        writer, others)
     writer.close()
     self.timings_file.record({'unlearn_precompute': record['precompute_s']},
                              request.name)

@@ -14,12 +14,13 @@ from gan_unlearn_jax import sampling
 
 
 def check(config, request, g_state, d_state, c_state, forget_images,
-           probe_images, check_latents) -> tuple[bool, dict, tuple]:
+          probe_images, check_latents,
+          class_rate_stop: float) -> tuple[bool, dict, tuple]:
   """The `heldout_match` rule, a two-sided band: D (in inference mode, as it
   is attacked) can tell forget images from probe images no better and no
   worse than chance, `|AUC - 0.5| <= margin`; and, for a class or canaries,
-  G rarely draws the class or the mark (share < `unlearn.class_rate_stop` or
-  `unlearn.canary_rate_stop`).
+  G rarely draws the class or the mark (share < `class_rate_stop`, see
+  `class_rate_target`, or `unlearn.canary_rate_stop`).
 
   margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
   standard error for these image counts when D cannot tell them apart).
@@ -42,14 +43,31 @@ def check(config, request, g_state, d_state, c_state, forget_images,
         c_state, sampling.generate(g_state, check_latents)), -1)
     status['forget_class_rate'] = float(jnp.mean(
         classes == request.forget_class))
+    status['class_rate_stop'] = class_rate_stop
   if request.canaries:
     status['canary_rate'] = float(np.mean(canaries.has_mark(
         sampling.generate(g_state, check_latents))))
-  for rate, rate_stop in (('forget_class_rate', 'class_rate_stop'),
-                          ('canary_rate', 'canary_rate_stop')):
+  for rate, rate_stop in (('forget_class_rate', class_rate_stop),
+                          ('canary_rate', cfg.canary_rate_stop)):
     if rate in status:
-      stop = stop and status[rate] < cfg[rate_stop]
+      stop = stop and status[rate] < rate_stop
   return stop, status, scores
+
+
+def class_rate_target(config, request, c_state, other_probe_images) -> float:
+  """The class share below which a class request may stop:
+  `unlearn.class_rate_stop`, or with `unlearn.class_rate_stop_probe` the
+  share of `other_probe_images` (real images of the other classes) that `C`
+  assigns to the class, if that is higher."""
+  rate_stop = config.unlearn.class_rate_stop
+  if request.kind != 'class' or not config.unlearn.class_rate_stop_probe:
+    return rate_stop
+  if other_probe_images is None:
+    raise ValueError('unlearn.class_rate_stop_probe needs the probe images '
+                     'of the other classes.')
+  classes = jnp.argmax(classifier.predict_logits(c_state, other_probe_images),
+                       -1)
+  return max(rate_stop, float(jnp.mean(classes == request.forget_class)))
 
 
 @dataclasses.dataclass

@@ -215,6 +215,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
                     probe_images: jax.Array,
                     pool: Union[Pool, Callable[[], Pool], None] = None,
                     writer: Optional[monitoring.MetricWriter] = None,
+                    other_probe_images: Optional[jax.Array] = None,
                     ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
   """Unlearns `request` from the original G and D; writes no files.
 
@@ -224,6 +225,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
   `heldout` fake label. `pool`: this original's `substitution_pool`, or a
   function that returns it (called only when a step is needed); computed
   here when not given. `writer` receives the metrics for TensorBoard.
+  `other_probe_images`: the probe half's images of the other classes, which
+  set a class request's target with `unlearn.class_rate_stop_probe`.
 
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
   band, or after `unlearn.epochs`; an AUC below the band is an overshoot,
@@ -247,6 +250,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
   if request.kind == 'class' or request.canaries:
     check_latents = jax.random.normal(rngs.key(config.seed, 'checks'),
                                       (cfg.check_size, config.model.latent_dim))
+  class_rate_stop = stop_rule.class_rate_target(config, request, c_state,
+                                                other_probe_images)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   schedule = _schedule(cfg.cascade, steps_per_pass)
   max_calls = cfg.epochs * len(schedule)
@@ -256,9 +261,9 @@ def unlearn_request(config: ml_collections.ConfigDict,
   by_rule = cfg.stop == 'heldout_match'
 
   def check(calls, g_state, d_state, values):
-    in_band, status, scores = stop_rule.check(config, request, g_state, d_state,
-                                     c_state, forget_images, probe_images,
-                                     check_latents)
+    in_band, status, scores = stop_rule.check(
+        config, request, g_state, d_state, c_state, forget_images,
+        probe_images, check_latents, class_rate_stop)
     write(calls, {'forget_auc': status['forget_auc'],
                   **{k: v for k, v in status.items() if k.endswith('rate')}})
     progress.update(calls, {**values, 'forget_auc': status['forget_auc']})

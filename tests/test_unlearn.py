@@ -25,6 +25,7 @@ from gan_unlearn_jax import metrics
 from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import sampling
+from gan_unlearn_jax import stop_rule
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
 
@@ -545,3 +546,37 @@ def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
   assert {first.request.name, second.request.name} <= set(recorded)
 
 
+
+
+def test_a_probe_class_target_is_c_s_own_error_on_the_other_classes(trained):
+  config, _, exp, original, c_state = trained
+  ids = exp.holdout.probe_ids
+  labels = np.asarray(exp.train_split.labels)[ids]
+  predicted = np.asarray(jnp.argmax(classifier.predict_logits(
+      c_state, sampling.rows(exp.train_split.images, ids)), -1))
+  # The class C most often gives to probe digits of other classes.
+  errors = [np.mean(predicted[labels != c] == c) for c in range(10)]
+  forget_class = int(np.argmax(errors))
+  assert errors[forget_class] > 0
+  request = _request(exp, f'class:{forget_class}')
+  others = heldout.images_of_other_kinds(exp.train_split, ids, request)
+  config = config.copy_and_resolve_references()
+  config.unlearn.class_rate_stop = 0.0
+  target = functools.partial(stop_rule.class_rate_target, config,
+                             c_state=c_state, other_probe_images=others)
+  assert target(request) == 0.0  # The fixed target unless asked.
+  config.unlearn.class_rate_stop_probe = True
+  assert target(request) == pytest.approx(errors[forget_class])
+  assert target(_request(exp, 'random:32')) == 0.0  # Classes only.
+  config.unlearn.class_rate_stop = 0.9
+  assert target(request) == 0.9  # The larger of the two.
+  # The loop checks against it and records it.
+  config.unlearn.epochs = 0
+  _, record = unlearn.unlearn_request(
+      config, request, original, c_state, exp.train_split.images,
+      exp.train_ids, _probe(exp, request), other_probe_images=others)
+  assert record['class_rate_stop'] == 0.9
+  with pytest.raises(ValueError, match='other classes'):
+    unlearn.unlearn_request(config, request, original, c_state,
+                            exp.train_split.images, exp.train_ids,
+                            _probe(exp, request))
