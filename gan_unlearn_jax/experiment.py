@@ -197,9 +197,10 @@ class Experiment:
     # Data, gathered outside the timing like the training set.
     probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
                                    request)
-    others = (heldout.images_of_other_kinds(
-        self.train_split, self.holdout.probe_ids, request)
-              if request.kind == 'class' else None)
+    others = None
+    if request.kind == 'class' and self.config.unlearn.class_rate_stop_probe:
+      others = heldout.images_of_other_kinds(
+          self.train_split, self.holdout.probe_ids, request)
     trained = self._training_index(np.setdiff1d(self.train_ids,
                                                 request.earlier_ids))
     # The original's pool serves every request unlearned from the original.

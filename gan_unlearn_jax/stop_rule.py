@@ -39,10 +39,9 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
   stop = abs(auc - 0.5) <= margin
   if request.kind == 'class':
-    classes = jnp.argmax(classifier.predict_logits(
-        c_state, sampling.generate(g_state, check_latents)), -1)
-    status['forget_class_rate'] = float(jnp.mean(
-        classes == request.forget_class))
+    status['forget_class_rate'] = _class_share(
+        c_state, sampling.generate(g_state, check_latents),
+        request.forget_class)
     status['class_rate_stop'] = class_rate_stop
   if request.canaries:
     status['canary_rate'] = float(np.mean(canaries.has_mark(
@@ -65,9 +64,14 @@ def class_rate_target(config, request, c_state, other_probe_images) -> float:
   if other_probe_images is None:
     raise ValueError('unlearn.class_rate_stop_probe needs the probe images '
                      'of the other classes.')
-  classes = jnp.argmax(classifier.predict_logits(c_state, other_probe_images),
-                       -1)
-  return max(rate_stop, float(jnp.mean(classes == request.forget_class)))
+  return max(rate_stop, _class_share(c_state, other_probe_images,
+                                     request.forget_class))
+
+
+def _class_share(c_state, images, forget_class: int) -> float:
+  """The share of `images` that `C` assigns to `forget_class`."""
+  classes = jnp.argmax(classifier.predict_logits(c_state, images), -1)
+  return float(jnp.mean(classes == forget_class))
 
 
 @dataclasses.dataclass

@@ -546,8 +546,6 @@ def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
   assert {first.request.name, second.request.name} <= set(recorded)
 
 
-
-
 def test_a_probe_class_target_is_c_s_own_error_on_the_other_classes(trained):
   config, _, exp, original, c_state = trained
   ids = exp.holdout.probe_ids
