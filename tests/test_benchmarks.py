@@ -94,7 +94,8 @@ def test_gpu_script_runs_item_then_class_and_prints_their_table(tmp_path):
   assert report['request']['kind'] == 'class'
 
 
-@pytest.mark.parametrize('name', ['steps', 'speedup', 'convergence', 'spread'])
+@pytest.mark.parametrize('name', ['steps', 'speedup', 'convergence', 'spread',
+                                  'distribution_gap'])
 def test_benchmarks_run_as_modules_from_the_repository_root(name):
   result = subprocess.run([sys.executable, '-m', f'benchmarks.{name}',
                            '--helpshort'], cwd=ROOT, capture_output=True,
@@ -169,3 +170,24 @@ def test_spread_benchmark_measures_every_model(speedup_run):
   assert rows[0]['fcd'] != rows[1]['fcd']
   assert '| class 3 rate |' in out
   assert '| retrained/random16-seed0/seed1 |' in out
+
+
+def test_distribution_gap_benchmark_compares_each_model_on_three_pairs(
+    speedup_run, tmp_path):
+  workdir, _ = speedup_run
+  out = _run('-m', 'benchmarks.distribution_gap', '--config=configs/test.py',
+             f'--workdir={workdir}', '--config.unlearn.request=random:16',
+             f'--json_out={tmp_path / "gap.json"}')
+  run = json.loads((tmp_path / 'gap.json').read_text())
+  assert run['request'] == 'random16-seed0'
+  assert [r['model'] for r in run['rows']] == ['original', 'retrained/0']
+  for row in run['rows']:
+    # The forget set (16), the holdout's evaluation half (1,000 of
+    # configs/test.py's 2,000) and the test split, compared pairwise.
+    holdout, forget = row['holdout_vs_test'], row['forget_vs_holdout']
+    assert forget['n'] == [16, 1000] and holdout['n'][0] == 1000
+    assert row['forget_vs_test']['n'] == [16, holdout['n'][1]]
+    for pair in (holdout, forget, row['forget_vs_test']):
+      low, high = pair['ci95']
+      assert low <= pair['auc'] <= high
+  assert '| retrained/0 |' in out and 'forget vs holdout (16/1000)' in out
