@@ -8,7 +8,8 @@ summary table of the headline runs (`results/<config>/`,
 `results/<config>-gpu/`; other folders are ablations,
 `results/<config>-<variant>/`), and the tables of docs/performance.md from
 `results/benchmarks/` (`steps-*.json`: benchmarks.steps; `convergence-*.json`:
-benchmarks.convergence), each between `<!-- <name>:begin -->` and
+benchmarks.convergence; `distribution_gap-*.json`, on docs/results.md:
+benchmarks.distribution_gap), each between `<!-- <name>:begin -->` and
 `<!-- <name>:end -->`. `--check` writes nothing and fails when a page is out
 of date. No number in them is typed by hand.
 """
@@ -20,9 +21,10 @@ import sys
 from absl import app
 from absl import flags
 
+from configs import default
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / 'results' / 'benchmarks'
-BEGIN, END = '<!-- results:begin -->', '<!-- results:end -->'
 ATTACKS = (('whitebox', 'D white-box'), ('blackbox', 'G black-box'),
            ('reconstruction', 'G reconstruction'),
            ('reconstruction_calibrated', 'G reconstruction, calibrated'))
@@ -173,9 +175,11 @@ NOT_THE_EXPERIMENT = ('mode', 'data.download', 'data.data_dir',
 
 
 def _changes(run: dict, base: dict) -> str:
-  """The config fields in which `run` differs from `base` (fields that one of
-  them predates left out)."""
-  run, base = _flat(run['config']), _flat(base['config'])
+  """The config fields in which `run` differs from `base`; a field that one of
+  them predates counts at its default (a new field's default keeps the
+  behaviour from before it)."""
+  defaults = _flat(json.loads(json.dumps(default.get_config().to_dict())))
+  run, base = ({**defaults, **_flat(r['config'])} for r in (run, base))
   fields = sorted(k for k in run.keys() & base.keys()
                   if k not in NOT_THE_EXPERIMENT and run[k] != base[k])
   return ', '.join(f'`{k}={run[k]}`' for k in fields) or 'nothing'

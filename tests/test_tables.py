@@ -33,7 +33,7 @@ def test_ablations_stay_off_the_readme_table():
   assert not tables.is_headline('mnist_canary-bn-running')
   report = tables.load_reports(ROOT / 'results')['mnist_item_small']
   readme = tables.readme_with_table(
-      f'{tables.BEGIN}\n{tables.END}',
+      '<!-- results:begin -->\n<!-- results:end -->',
       {'mnist_item_small': report, 'mnist_item_small-variant': report})
   assert '[mnist_item_small](' in readme
   assert 'mnist_item_small-variant' not in readme
@@ -44,9 +44,15 @@ def test_an_ablation_row_names_the_fields_it_changed():
   variant = copy.deepcopy(report)
   variant['config']['unlearn']['fake_label'] = 'heldout'
   variant['config']['mode'] = 'evaluate'  # How a run was started: no change.
-  variant['config']['unlearn']['new_field'] = 1  # Newer than the base run.
+  variant['config']['unlearn']['new_field'] = 1  # Unknown to the defaults.
+  # Fields the base run predates count at their defaults: one set to
+  # another value is a change, one left at it is not.
+  for field in ('class_rate_stop_probe', 'forget_batch_norm'):
+    report['config']['unlearn'].pop(field, None)
+  variant['config']['unlearn']['class_rate_stop_probe'] = True
   table = tables.ablation_table({'mnist_item_small': report,
                                  'mnist_item_small-heldout': variant})
   base_row, variant_row = table.splitlines()[2:]
   assert '(the run itself)' in base_row
-  assert '| `unlearn.fake_label=heldout` |' in variant_row
+  assert ('| `unlearn.class_rate_stop_probe=True`, '
+          '`unlearn.fake_label=heldout` |') in variant_row
