@@ -1,4 +1,4 @@
-r"""Why membership is measured against the holdout slice, not the test split.
+r"""Would the test split serve as non-members as well as the holdout slice?
 
   python -m benchmarks.distribution_gap --config=configs/mnist_item.py \
       --workdir=W [--json_out=results/benchmarks/distribution_gap-mnist_item.json]
@@ -6,7 +6,7 @@ r"""Why membership is measured against the holdout slice, not the test split.
 For the original and every retrained model of the config's request in W,
 D's white-box AUC (inference mode, bootstrap 95% interval) of:
 
-  holdout vs test:   two sets no model trained on. Above 0.5 means D tells
+  holdout vs test:   two sets no model trained on. Away from 0.5, D tells
                      the training split's distribution from the test
                      split's: the bias of a test-split null.
   forget vs holdout: the evaluation's comparison. A retrained model never

@@ -257,8 +257,9 @@ def results_page(reports: dict[str, dict]) -> str:
            ablation_table(reports), '## Holdout or test split as non-members',
            '', 'D\'s white-box AUC of sets no model trained on, by '
            '`python -m benchmarks.distribution_gap` '
-           '(`results/benchmarks/distribution_gap-<config>.json`): why the '
-           'non-members come from the holdout slice (docs/method.md).', '']
+           '(`results/benchmarks/distribution_gap-<config>.json`): whether '
+           'test images would serve as non-members as well as the holdout '
+           'slice does (docs/method.md).', '']
   lines += [f'### {name}\n\n{distribution_gap_table(run)}'
             for name, run in _benchmark_runs('distribution_gap').items()
             ] or ['No run recorded yet.\n']
