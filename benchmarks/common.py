@@ -1,7 +1,10 @@
-"""What the benchmarks share: a config copy with fields set, and an
-experiment set up as the command line sets it up."""
+"""What the benchmarks share: a config's name, a copy with fields set, and
+an experiment set up as the command line sets it up."""
+
+import os
 
 import ml_collections
+from ml_collections import config_flags
 
 from gan_unlearn_jax import monitoring
 from gan_unlearn_jax import parallel
@@ -21,6 +24,13 @@ def with_fields(config: ml_collections.ConfigDict,
     section[name] = value
   validation.validate_config(config)
   return config
+
+
+def config_name(config_flag) -> str:
+  """The name of the config file `config_flag` (`FLAGS['config']`) read,
+  without `.py`: e.g. `mnist_item`, as `results/` names its runs."""
+  return os.path.basename(
+      config_flags.get_config_filename(config_flag)).removesuffix('.py')
 
 
 def set_up(config: ml_collections.ConfigDict) -> None:

@@ -42,8 +42,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   del argv
-  name = os.path.basename(config_flags.get_config_filename(
-      FLAGS['config'])).removesuffix('.py')
+  name = common.config_name(FLAGS['config'])
   config = common.with_fields(FLAGS.config, mode='train')
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)

@@ -21,7 +21,6 @@ commit, hardware) to `--json_out`; docs/results.md shows the copies under
 """
 
 import json
-import os
 
 from absl import app
 from absl import flags
@@ -78,8 +77,7 @@ def comparison_rows(run: experiment.Experiment) -> list[dict]:
 
 def main(argv):
   del argv
-  name = os.path.basename(config_flags.get_config_filename(
-      FLAGS['config'])).removesuffix('.py')
+  name = common.config_name(FLAGS['config'])
   config = common.with_fields(FLAGS.config, mode='evaluate')
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
