@@ -2,9 +2,10 @@
 
   python -m gan_unlearn_jax.main --config=configs/mnist_class.py --workdir=W
 
-The same GAN and training as configs/mnist_item.py: about four and a half
-hours on a 2-core CPU for a whole run with one retrained model; one H200 runs
-it in `bash benchmarks/gpu.sh` (not yet run). No run is recorded under the
+The same GAN and training as configs/mnist_item.py: on a 2-core CPU, C about
+6 minutes, the original and the retrained model about 70 minutes each
+(results/benchmarks/convergence-mnist_item.json); one H200 runs it in
+`bash benchmarks/gpu.sh` (not yet run). No run is recorded under the
 current evaluation protocol yet: results/mnist_class/ and docs/results.md get
 it when one is.
 """
