@@ -5,7 +5,9 @@
 The GAN trains 38 epochs over the 54,000 images outside the holdout (32,034
 steps). On a 2-core CPU an epoch takes 105-117 s and C 375 s (the convergence
 study, results/benchmarks/convergence-mnist_item.json on docs/performance.md):
-the original and each retrained model about 70 minutes. On one H200 an earlier
+the original and each retrained model about 70 minutes, a whole run with one
+retrained model about 2.6 hours (results/mnist_item's timings and about 10
+minutes of evaluation). On one H200 an earlier
 benchmarks.steps ran the GAN step at 777 steps/s, about a minute a training;
 `bash benchmarks/gpu.sh` runs this config there (not yet run). Result
 (results/mnist_item on docs/results.md, one retrained model): the original is
