@@ -15,7 +15,7 @@ inside the stop band, so no step is needed; its white-box gap to the retrained
 model, +0.083 [-0.009, +0.169], holds 0. A second request (random:64:1,
 results/mnist_item-r1) needs no step either, but its gap, +0.087
 [+0.025, +0.151], does not hold 0: its retrained model scores the forget set
-below 0.5 (0.448), under the band the stop rule aims at.
+well below 0.5 (0.448), where the stop rule aims.
 """
 
 from configs import default
