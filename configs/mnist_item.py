@@ -7,15 +7,15 @@ steps). On a 2-core CPU an epoch takes 105-117 s and C 375 s (the convergence
 study, results/benchmarks/convergence-mnist_item.json on docs/performance.md):
 the original and each retrained model about 70 minutes, a whole run with one
 retrained model about 2.6 hours (results/mnist_item's timings and about 10
-minutes of evaluation). On one H200 an earlier
-benchmarks.steps ran the GAN step at 777 steps/s, about a minute a training;
-`bash benchmarks/gpu.sh` runs this config there (not yet run). Result
+minutes of evaluation). On one H200 an earlier benchmarks.steps ran the GAN
+step at 777 steps/s, about a minute a training; `bash benchmarks/gpu.sh` runs
+this config there (not yet run). Result
 (results/mnist_item on docs/results.md, one retrained model): the original is
 inside the stop band, so no step is needed; its white-box gap to the retrained
 model, +0.083 [-0.009, +0.169], holds 0. A second request (random:64:1,
 results/mnist_item-r1) needs no step either, but its gap, +0.087
 [+0.025, +0.151], does not hold 0: its retrained model scores the forget set
-well below 0.5 (0.448), where the stop rule aims.
+at 0.448, well below the 0.5 the stop rule aims at.
 """
 
 from configs import default
