@@ -221,6 +221,36 @@ def ablation_table(reports: dict[str, dict]) -> str:
   return '\n'.join(lines) + '\n'
 
 
+def class_ablation_table(reports: dict[str, dict]) -> str:
+  """The class requests' ablations beside their run: what decides whether
+  the class is gone, which the membership columns do not show."""
+  lines = ['Class requests, with what decides whether the class is gone '
+           '(unlearned / retrained mean [min, max]):', '',
+           '| run | differs from its config\'s run in | unlearning | '
+           'class rate | retained-class FCD | retained-class KID | '
+           'downstream accuracy on the class | speed-up |',
+           '|---' * 8 + '|']
+  for base in (run for run in reports if is_headline(run)
+               and reports[run]['request']['kind'] == 'class'):
+    variants = [run for run in reports if _base_of(run, reports) == base]
+    if not variants:
+      continue
+    for run in [base] + variants:
+      report = reports[run]
+      changes = ('(the run itself)' if run == base
+                 else _changes(report, reports[base]))
+      lines.append(
+          f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
+          + ' | '.join(_against_retrained(report, key, digits)
+                       for key, digits in (('forget_class_rate', 3),
+                                           ('fcd_retained', 1),
+                                           ('kid_retained', 1),
+                                           ('downstream_accuracy_forgotten',
+                                            3)))
+          + f' | {_speedup(report)} |')
+  return '\n'.join(lines) + '\n' if len(lines) > 4 else ''
+
+
 def distribution_gap_table(run: dict) -> str:
   """A benchmarks.distribution_gap run: each model's AUC of each
   comparison, with its interval and counts (positives / negatives)."""
@@ -254,7 +284,8 @@ def results_page(reports: dict[str, dict]) -> str:
            'chosen; the gaps are on the evaluation half, except in runs that '
            'change `evaluation.nonmembers` to `probe` (those that chose the '
            'defaults).', '',
-           ablation_table(reports), '## Holdout or test split as non-members',
+           ablation_table(reports), class_ablation_table(reports),
+           '## Holdout or test split as non-members',
            '', 'D\'s white-box AUC of sets no model trained on, by '
            '`python -m benchmarks.distribution_gap` '
            '(`results/benchmarks/distribution_gap-<config>.json`): whether '
