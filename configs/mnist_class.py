@@ -5,15 +5,15 @@
 The same GAN and training as configs/mnist_item.py (a workdir that holds its
 original and C reuses them). On an idle 2-core CPU: C about 6 minutes, the
 original about 70 minutes (results/benchmarks/convergence-mnist_item.json),
-the unlearning 44 s, the retrain (fewer images) 59 minutes, the evaluation
+the unlearning 38 s, the retrain (fewer images) 59 minutes, the evaluation
 10 minutes; one H200 runs it in `bash benchmarks/gpu.sh` (not yet run). The
-recorded run (docs/results.md, "mnist_class", one retrained model): 95
-steps, 81x faster than the retrain; the forget set's membership is at the
-retrained level (D's of the remaining images a little below it); but the
-class is not gone: the unlearned model draws 4.3% 7s (retrained 2.0%),
-a classifier trained on its samples recognises 79% of real 7s (on the
-retrained model's 31%), and the retained classes' FCD is 1.6x the retrained
-model's.
+recorded run (docs/results.md, "mnist_class", one retrained model): 80
+steps, 94x faster than the retrain; the forget set's membership is at the
+retrained level (D's of the remaining images a little below it), the
+unlearned model draws 3.7% 7s (retrained 2.0%) and its retained classes'
+FCD is 1.23x the retrained model's; but the class is not gone: a classifier
+trained on its samples recognises 84% of real 7s (on the retrained model's
+31%).
 """
 
 from configs import mnist_item

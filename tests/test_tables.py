@@ -61,7 +61,7 @@ def test_an_ablation_row_names_the_fields_it_changed():
 def test_a_class_ablation_shows_whether_the_class_is_gone():
   report = tables.load_reports(ROOT / 'results')['mnist_class']
   variant = copy.deepcopy(report)
-  variant['config']['unlearn']['learning_rate'] = 1e-3
+  variant['config']['unlearn']['learning_rate'] = 2e-3
   variant['metrics']['unlearned']['forget_class_rate'] = 0.0123
   items = {'mnist_item': tables.load_reports(ROOT / 'results')['mnist_item']}
   assert tables.class_ablation_table(items) == ''
@@ -69,6 +69,6 @@ def test_a_class_ablation_shows_whether_the_class_is_gone():
                                        'mnist_class-lr': variant})
   base_row, variant_row = table.splitlines()[4:]
   assert '(the run itself)' in base_row
-  assert '`unlearn.learning_rate=0.001`' in variant_row
+  assert '`unlearn.learning_rate=0.002`' in variant_row
   retrained = report['metrics']['retrained']['forget_class_rate']
   assert f'| 0.012 / {retrained:.3f} [' in variant_row
