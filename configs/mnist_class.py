@@ -37,8 +37,8 @@ def get_config():
   # defaults came from"): D's step size is what removes the class (D learns
   # that 7s are fake, G follows it), and new Adam moments keep the retained
   # classes. The original's moments at 5e-4 took as many steps but left the
-  # retained-class FCD at 1.6x the retrained model's; new moments at 5e-4
-  # took 315 steps; at 1.5e-3 and above G collapsed within 20 steps.
+  # retained-class FCD at 1.2-1.7x the retrained model's; new moments at
+  # 5e-4 took 315 steps (seed 0); at 1.5e-3 G collapsed within 20.
   config.unlearn.fresh_optimizer = True
   config.unlearn.learning_rate = 1e-3
   # 1,024 class latents (from the default pool of 8,192) and as many
