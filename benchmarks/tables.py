@@ -195,29 +195,37 @@ def _base_of(run: str, reports: dict[str, dict]):
   return None
 
 
+def _beside_their_runs(reports: dict[str, dict],
+                       keep=lambda report: True):
+  """(run, report, changes) of each headline run that has ablations (and
+  that `keep` accepts), then of its ablations: the rows of an ablation
+  table."""
+  for base in (run for run in reports
+               if is_headline(run) and keep(reports[run])):
+    variants = [run for run in reports if _base_of(run, reports) == base]
+    if not variants:
+      continue
+    for run in [base] + variants:
+      yield run, reports[run], ('(the run itself)' if run == base
+                                else _changes(reports[run], reports[base]))
+
+
 def ablation_table(reports: dict[str, dict]) -> str:
   """Each ablation beside the headline run of its config."""
   lines = ['| run | differs from its config\'s run in | unlearning | probe '
            'AUC [95%] | D white-box AUC gap [95%] | remaining D AUC gap | '
            'earlier requests\' D AUC gap | KID: unlearned / retrained '
            '[min, max] | speed-up |', '|---' * 9 + '|']
-  for base in (run for run in reports if is_headline(run)):
-    variants = [run for run in reports if _base_of(run, reports) == base]
-    if not variants:
-      continue
-    for run in [base] + variants:
-      report = reports[run]
-      record = report['unlearning']
-      low, high = record['stop_auc_ci95']
-      changes = ('(the run itself)' if run == base
-                 else _changes(report, reports[base]))
-      lines.append(
-          f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
-          f"{record['stop_auc']:.3f} "
-          f"[{low:.3f}, {high:.3f}] | {_gap(report, 'whitebox')} | "
-          f"{_gap(report, 'whitebox_remaining')} | "
-          f"{_gap(report, 'whitebox_earlier')} | "
-          f"{_against_retrained(report, 'kid', 1)} | {_speedup(report)} |")
+  for run, report, changes in _beside_their_runs(reports):
+    record = report['unlearning']
+    low, high = record['stop_auc_ci95']
+    lines.append(
+        f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
+        f"{record['stop_auc']:.3f} "
+        f"[{low:.3f}, {high:.3f}] | {_gap(report, 'whitebox')} | "
+        f"{_gap(report, 'whitebox_remaining')} | "
+        f"{_gap(report, 'whitebox_earlier')} | "
+        f"{_against_retrained(report, 'kid', 1)} | {_speedup(report)} |")
   return '\n'.join(lines) + '\n'
 
 
@@ -230,24 +238,17 @@ def class_ablation_table(reports: dict[str, dict]) -> str:
            'class rate | retained-class FCD | retained-class KID | '
            'downstream accuracy on the class | speed-up |',
            '|---' * 8 + '|']
-  for base in (run for run in reports if is_headline(run)
-               and reports[run]['request']['kind'] == 'class'):
-    variants = [run for run in reports if _base_of(run, reports) == base]
-    if not variants:
-      continue
-    for run in [base] + variants:
-      report = reports[run]
-      changes = ('(the run itself)' if run == base
-                 else _changes(report, reports[base]))
-      lines.append(
-          f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
-          + ' | '.join(_against_retrained(report, key, digits)
-                       for key, digits in (('forget_class_rate', 3),
-                                           ('fcd_retained', 1),
-                                           ('kid_retained', 1),
-                                           ('downstream_accuracy_forgotten',
-                                            3)))
-          + f' | {_speedup(report)} |')
+  for run, report, changes in _beside_their_runs(
+      reports, lambda report: report['request']['kind'] == 'class'):
+    lines.append(
+        f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
+        + ' | '.join(_against_retrained(report, key, digits)
+                     for key, digits in (('forget_class_rate', 3),
+                                         ('fcd_retained', 1),
+                                         ('kid_retained', 1),
+                                         ('downstream_accuracy_forgotten',
+                                          3)))
+        + f' | {_speedup(report)} |')
   return '\n'.join(lines) + '\n' if len(lines) > 4 else ''
 
 

@@ -59,11 +59,12 @@ def test_an_ablation_row_names_the_fields_it_changed():
 
 
 def test_a_class_ablation_shows_whether_the_class_is_gone():
-  report = tables.load_reports(ROOT / 'results')['mnist_class']
+  reports = tables.load_reports(ROOT / 'results')
+  report = reports['mnist_class']
   variant = copy.deepcopy(report)
   variant['config']['unlearn']['learning_rate'] = 2e-3
   variant['metrics']['unlearned']['forget_class_rate'] = 0.0123
-  items = {'mnist_item': tables.load_reports(ROOT / 'results')['mnist_item']}
+  items = {'mnist_item': reports['mnist_item']}
   assert tables.class_ablation_table(items) == ''
   table = tables.class_ablation_table({'mnist_class': report,
                                        'mnist_class-lr': variant})
