@@ -132,6 +132,10 @@ def get_config() -> ml_collections.ConfigDict:
   config.substitution.invert_steps = 0  # Adam steps of GAN inversion (item).
   config.substitution.invert_learning_rate = 0.05
   config.substitution.num_class_latents = 512  # Class requests: fixed count.
+  # Canary requests: the pool latent 'nearest' each canary, or
+  # `num_class_latents` of the pool latents whose samples show the mark
+  # ('marked': the mark is what G should forget, wherever it draws it).
+  config.substitution.canary_latents = 'nearest'
   # Pool latents of retained content added to the substitution set with
   # their own G0 images as targets (anchors, docs/method.md; 0: none).
   config.substitution.num_anchor_latents = 0
@@ -143,6 +147,11 @@ def get_config() -> ml_collections.ConfigDict:
 
   config.fake_label = ml_collections.ConfigDict()
   config.fake_label.num_samples = 1024  # Latents for the `generated` mode.
+  # `matched`: hold the held-out images at D0's scores ('heldout'), or at
+  # those scores shifted in logit space to D0's level of generated images
+  # ('generated': the kind, e.g. the canaries' mark, becomes fake to G, and
+  # the forget images still rank like held-out ones).
+  config.fake_label.matched_level = 'heldout'
 
   config.evaluation = ml_collections.ConfigDict()
   # What the report measures of each model, by name: one module each in

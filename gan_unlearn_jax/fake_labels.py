@@ -51,8 +51,8 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   """
   scores = lambda images: sampling.batch_scores(d_state, images, batch_size)
   if mode == 'generated':
-    latents = jax.random.normal(rng, (num_samples, sub_latents.shape[1]))
-    level = scores(sampling.generate(g_state, latents)).mean()
+    level = generated_level(g_state, d_state, sub_latents.shape[1],
+                            num_samples, batch_size, rng)
   elif mode == 'substitute':
     substitute = scores(sampling.generate(g_state, sub_latents))
     return substitute[jnp.arange(num_forget) % substitute.shape[0]]
@@ -65,6 +65,24 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
   else:
     raise ValueError(f'unknown fake label mode {mode!r}')
   return jnp.asarray(np.full((num_forget,), float(level), np.float32))
+
+
+def generated_level(g_state: TrainState, d_state: TrainState,
+                    latent_dim: int, num_samples: int, batch_size: int,
+                    rng: jax.Array) -> jax.Array:
+  """D's mean training-mode score of `num_samples` generated images."""
+  latents = jax.random.normal(rng, (num_samples, latent_dim))
+  return sampling.batch_scores(d_state, sampling.generate(g_state, latents),
+                               batch_size).mean()
+
+
+def shifted_to_level(scores: jax.Array, level: jax.Array) -> jax.Array:
+  """`scores` moved by one constant in logit space, so that their mean logit
+  is `level`'s: their order, and so the ranks that `quantile_matched` gives
+  forget images against them, stay."""
+  logits = jnp.log(scores) - jnp.log1p(-scores)
+  return jax.nn.sigmoid(logits - logits.mean()
+                        + jnp.log(level) - jnp.log1p(-level))
 
 
 def scores_in_context(d_state: TrainState, images: jax.Array,

@@ -12,8 +12,9 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
                                  (an anchor's is its own G0 image)
   nonmember_images [n_h, H, W, C]  probe images of the forget set's kind and
   nonmember_targets [n_h]        D0's scores of them in the forget term's
-                                 context, for the `matched` fake label (None
-                                 otherwise)
+                                 context (optionally shifted to the level of
+                                 generated images), for the `matched` fake
+                                 label (None otherwise)
 """
 
 import dataclasses
@@ -84,8 +85,14 @@ def substitution_pool(config: ml_collections.ConfigDict, g_state: TrainState,
 def _item_substitution(config, request, g_state, c_state, forget_images,
                        pool: SubstitutionPool):
   """(sub_latents, latents allowed as substitutes) of an item request: the
-  pool latent nearest to each forget image, optionally inverted further."""
+  pool latent nearest to each forget image, optionally inverted further; for
+  canaries with `substitution.canary_latents='marked'`, the pool latents that
+  draw the mark."""
   sub = config.substitution
+  if request.canaries and sub.canary_latents == 'marked':
+    # The mark is the content to forget, wherever G draws it.
+    return _content_substitution(
+        config, pool, np.asarray(canaries.has_mark(pool.images)), 'the mark')
   if sub.distance == 'classifier':
     chosen = _nearest(classifier.features(c_state, forget_images),
                       pool.features)
@@ -106,18 +113,25 @@ def _item_substitution(config, request, g_state, c_state, forget_images,
 def _class_substitution(config, request, c_state, pool: SubstitutionPool):
   """(sub_latents, latents allowed as substitutes) of a class request: a
   fixed count of the pool latents that `C` assigns to the class."""
-  sub = config.substitution
   classes = np.argmax(classifier.predict_logits(c_state, pool.images), -1)
-  is_class = classes == request.forget_class
-  chosen = np.flatnonzero(is_class)
+  return _content_substitution(config, pool, classes == request.forget_class,
+                               f'class {request.forget_class}')
+
+
+def _content_substitution(config, pool: SubstitutionPool,
+                          draws_content: np.ndarray, content: str):
+  """`substitution.num_class_latents` of the pool latents that draw the
+  content to forget, and the others as their allowed substitutes."""
+  sub = config.substitution
+  chosen = np.flatnonzero(draws_content)
   if len(chosen) == 0:
     raise UserError(
-        f'None of the {sub.pool_size} pool latents generates class '
-        f'{request.forget_class}; raise config.substitution.pool_size.')
-  # A fixed count, so that every class request has the same shapes.
+        f'None of the {sub.pool_size} pool latents draws {content}; raise '
+        'config.substitution.pool_size.')
+  # A fixed count, so that every such request has the same shapes.
   sub_latents = sampling.rows(pool.latents,
                               np.resize(chosen, sub.num_class_latents))
-  return sub_latents, ~is_class
+  return sub_latents, ~draws_content
 
 
 def precompute(config: ml_collections.ConfigDict,
@@ -134,7 +148,7 @@ def precompute(config: ml_collections.ConfigDict,
   Returns `forget_images [n_f, H, W, C]`, `fake_targets [n_f]` float32,
   `remain_index [n_r]` int32, `sub_latents [n_s, latent]` and
   `sub_targets [n_s, H, W, C]` (n_s = n_f for items,
-  `substitution.num_class_latents` for a class, plus
+  `substitution.num_class_latents` for a class or marked canaries, plus
   `substitution.num_anchor_latents` in either case), and for the `matched`
   fake label `nonmember_images` and `nonmember_targets`. `pool`: this
   original's `substitution_pool`, computed here when not given.
@@ -170,11 +184,16 @@ def precompute(config: ml_collections.ConfigDict,
                                    sampling.rows(pool.images, anchors)])
   nonmembers = {}
   if config.unlearn.fake_label == 'matched':
+    held = fake_labels.scores_in_context(
+        d_state, heldout_images, config.unlearn.forget_batch_norm,
+        config.unlearn.batch_size)
+    if config.fake_label.matched_level == 'generated':
+      held = fake_labels.shifted_to_level(held, fake_labels.generated_level(
+          g_state, d_state, config.model.latent_dim,
+          config.fake_label.num_samples, config.unlearn.batch_size,
+          rngs.key(config.seed, 'fake_label')))
     nonmembers = {'nonmember_images': heldout_images,
-                  'nonmember_targets': fake_labels.scores_in_context(
-                      d_state, heldout_images,
-                      config.unlearn.forget_batch_norm,
-                      config.unlearn.batch_size)}
+                  'nonmember_targets': held}
   return Precomputed(
       forget_images=forget_images, fake_targets=fake_targets,
       remain_index=jnp.asarray(

@@ -31,6 +31,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                          ('separate', 'with_remaining', 'running')),
                         ('unlearn.stop', ('heldout_match', 'epochs')),
                         ('substitution.distance', ('classifier', 'pixel')),
+                        ('substitution.canary_latents', ('nearest', 'marked')),
+                        ('fake_label.matched_level', ('heldout', 'generated')),
                         ('substitution.target_space', ('latent', 'feature')),
                         ('substitution.batch_norm', ('batch', 'running')),
                         ('evaluation.nonmembers', ('evaluation', 'probe'))):

@@ -1,11 +1,14 @@
 """The canary audit: the mark, its detector, the repeats and the request."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from gan_unlearn_jax import canaries
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import input_pipeline
+from gan_unlearn_jax import precomputation
+from gan_unlearn_jax import requests
 from gan_unlearn_jax.errors import UserError
 
 
@@ -67,3 +70,28 @@ def test_forgetting_canaries_without_canaries_is_refused(test_config,
   with pytest.raises(UserError, match="config.unlearn.request='canaries'"):
     experiment.Experiment(test_config, str(tmp_path))
   assert not list(tmp_path.iterdir())
+
+
+def test_marked_canary_substitution_takes_the_latents_that_draw_the_mark(
+    test_config):
+  config = test_config
+  config.substitution.canary_latents = 'marked'
+  config.substitution.num_class_latents = 8
+  images = -np.ones((16, 28, 28, 1), np.float32)
+  images[[2, 5, 11]] = canaries.mark(images[[2, 5, 11]])
+  # Latent i is the vector (i, i): the chosen rows say which were taken.
+  pool = precomputation.SubstitutionPool(
+      jnp.repeat(jnp.arange(16.0)[:, None], 2, axis=1), jnp.asarray(images),
+      features=None)
+  request = requests.ForgetRequest('item', 'canaries3', np.arange(3),
+                                   canaries=True)
+  latents, allowed = precomputation._item_substitution(
+      config, request, None, None, None, pool)
+  assert latents.shape == (8, 2)
+  assert set(np.asarray(latents[:, 0]).astype(int)) == {2, 5, 11}
+  np.testing.assert_array_equal(allowed, ~np.isin(np.arange(16), [2, 5, 11]))
+  unmarked = precomputation.SubstitutionPool(pool.latents, -jnp.ones_like(
+      pool.images), features=None)
+  with pytest.raises(UserError, match='draws the mark'):
+    precomputation._item_substitution(config, request, None, None, None,
+                                      unmarked)

@@ -197,6 +197,15 @@ def test_quantile_matching_keeps_the_order_and_takes_the_reference_values():
       scores[:2], jnp.arange(8.0)), [6.0, 2.0])
 
 
+def test_shifting_to_a_level_keeps_the_order_and_moves_the_mean_logit():
+  scores = jnp.array([0.2, 0.5, 0.9, 0.95])
+  shifted = np.asarray(fake_labels.shifted_to_level(scores, jnp.float32(0.3)))
+  logit = lambda p: np.log(p) - np.log1p(-p)
+  np.testing.assert_allclose(logit(shifted).mean(), logit(0.3), rtol=1e-5)
+  np.testing.assert_allclose(np.diff(logit(shifted)),
+                             np.diff(logit(np.asarray(scores))), rtol=1e-4)
+
+
 @pytest.mark.parametrize('context', ['separate', 'running'])
 def test_matched_fake_targets_are_the_nonmember_targets_by_rank(
     test_config, context):
