@@ -24,6 +24,7 @@ from gan_unlearn_jax import heldout
 from gan_unlearn_jax import metrics
 from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import requests
+from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
 from gan_unlearn_jax import stop_rule
 from gan_unlearn_jax import train
@@ -239,6 +240,29 @@ def test_the_matched_step_holds_nonmembers_at_their_targets(test_config,
       jnp.log(scores) - jnp.log1p(-scores), held['nonmember_targets']).mean()
   np.testing.assert_allclose(with_held['d_loss'] - without['d_loss'], term,
                              rtol=1e-4)
+
+
+def test_matched_level_generated_shifts_the_held_targets_to_d0s_generated_level(
+    trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  config = config.copy_and_resolve_references()
+  config.unlearn.fake_label = 'matched'
+  request = _request(exp, 'random:32')
+  targets = {}
+  for level in ('heldout', 'generated'):
+    config.fake_label.matched_level = level
+    targets[level] = precomputation.precompute(
+        config, request, g_state, d_state, c_state, exp.train_split.images,
+        exp.train_ids, _probe(exp, request)).nonmember_targets
+  level = fake_labels.generated_level(
+      g_state, d_state, config.model.latent_dim, config.fake_label.num_samples,
+      config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'))
+  np.testing.assert_allclose(
+      targets['generated'],
+      fake_labels.shifted_to_level(targets['heldout'], level), rtol=1e-5)
+  # D0 scores generated images below real ones: the held targets move down.
+  assert float(targets['generated'].mean()) < float(
+      targets['heldout'].mean())
 
 
 def test_second_request_of_the_same_shape_does_not_recompile(trained):
