@@ -47,6 +47,10 @@ class ForgetRequest:
   def all_forget_ids(self) -> np.ndarray:
     return np.union1d(self.forget_ids, self.earlier_ids)
 
+  def with_earlier_forgotten(self) -> 'ForgetRequest':
+    """This request, forgetting the earlier requests' images with its own."""
+    return dataclasses.replace(self, forget_ids=self.all_forget_ids)
+
   def to_json(self) -> dict[str, Any]:
     return {'kind': self.kind, 'name': self.name,
             'num_forget': int(len(self.forget_ids)),
@@ -191,12 +195,14 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
 def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
                    train_labels: np.ndarray,
                    canary_ids: Optional[np.ndarray] = None,
-                   holdout_ids: Optional[np.ndarray] = None
-                   ) -> list[ForgetRequest]:
+                   holdout_ids: Optional[np.ndarray] = None,
+                   reforget_earlier: bool = False) -> list[ForgetRequest]:
   """The requests `after` (`unlearn.after`: item requests separated by `;`,
   unlearned first, in order), then `spec`. Each is unlearned from the model
   of the one before it: its `earlier_ids` are the forget ids before it, and
   its name says what it followed (`<name>-after-<name of the one before>`).
+  `reforget_earlier` (`unlearn.reforget_earlier`) needs an item request last:
+  the earlier images are only alike to held-out images of any kind.
   """
   parts = [part.strip() for part in after.split(';') if part.strip()]
   field = f'config.unlearn.after={after!r}'
@@ -214,6 +220,12 @@ def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
     if len(np.union1d(request.forget_ids, earlier)) >= len(train_ids):
       raise UserError(f'{field}: the sequence forgets the whole training '
                       'set; nothing would be left to learn from.')
+    if k and reforget_earlier and (request.kind != 'item' or
+                                   request.canaries):
+      raise UserError(
+          f'config.unlearn.reforget_earlier=True: {spec!r} is not an item '
+          'request; the earlier images can be forgotten again only with '
+          'items (random, ids, file). Set it False.')
     if k:
       request = dataclasses.replace(
           request, name=f'{request.name}-after-{sequence[-1].name}',

@@ -68,6 +68,17 @@ def test_bad_sequences_are_refused(after, spec, message):
     requests.parse_sequence(after, spec, 'mnist', TRAIN_IDS, LABELS)
 
 
+@pytest.mark.parametrize('spec', ['class:7', 'canaries'])
+def test_reforget_earlier_refuses_a_class_or_canary_request_last(spec):
+  with pytest.raises(UserError, match=r'config.unlearn.reforget_earlier=True: '
+                     f"'{spec}' is not an item request"):
+    requests.parse_sequence('ids:3,4', spec, 'mnist', TRAIN_IDS, LABELS,
+                            canary_ids=np.array([9]), reforget_earlier=True)
+  # Alone, a class or canary request has nothing earlier to forget again.
+  requests.parse_sequence('', spec, 'mnist', TRAIN_IDS, LABELS,
+                          canary_ids=np.array([9]), reforget_earlier=True)
+
+
 def test_forget_file_json_and_lines(tmp_path):
   json_file, text_file = tmp_path / 'ids.json', tmp_path / 'ids.txt'
   json_file.write_text(json.dumps([5, 6]))

@@ -411,6 +411,26 @@ def test_a_request_in_sequence_starts_where_the_last_one_ended(
       first.evaluation_context(), context.model('u', *base), ('membership',))
 
 
+def test_reforget_earlier_unlearns_the_union_under_the_request_s_name(
+    trained, monkeypatch):
+  exp = _experiment(trained, request='random:16:34', after='random:16:33',
+                    reforget_earlier=True)
+  forgotten = {}
+  real_unlearn = unlearn.unlearn_request
+  def spy_unlearn(config, request, *rest):
+    forgotten[request.name] = request.forget_ids
+    return real_unlearn(config, request, *rest)
+  monkeypatch.setattr(unlearn, 'unlearn_request', spy_unlearn)
+  exp.unlearn()
+  first, last = exp.sequence
+  np.testing.assert_array_equal(forgotten[first.name], first.forget_ids)
+  np.testing.assert_array_equal(
+      forgotten[last.name], np.union1d(first.forget_ids, last.forget_ids))
+  # The request itself, and so its evaluation and retrain, are unchanged.
+  assert len(last.forget_ids) == 16
+  np.testing.assert_array_equal(last.earlier_ids, first.forget_ids)
+
+
 def test_finetuning_baseline_uses_the_unlearning_optimizer(trained):
   exp = _experiment(trained, request='random:16:11', fresh_optimizer=True,
                     learning_rate=0.05)
