@@ -184,6 +184,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.evaluation.seed = 0  # The same latents for every model.
   # The downstream task: a fresh classifier trained this long on the samples.
   config.evaluation.downstream_epochs = 5
+  # This many, each on its own samples: mean and [min, max] (one is a draw;
+  # on a class request the forgotten class's accuracy spreads widely).
+  config.evaluation.downstream_repeats = 3
 
   # The evaluation classifier C (LeNet-style on MNIST, a small VGG on CIFAR).
   config.classifier = ml_collections.ConfigDict()

@@ -21,6 +21,7 @@ STREAMS = (
     'evaluation',       # The latents every model is evaluated on.
     'reconstruction',   # The starting latents of the reconstruction attack.
     'downstream',       # The downstream classifier's parameters and order.
+    'downstream_samples',  # The latents of the later downstream repeats.
 )
 
 

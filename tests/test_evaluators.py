@@ -13,6 +13,7 @@ from gan_unlearn_jax import experiment
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import train
 from gan_unlearn_jax.errors import UserError
+from gan_unlearn_jax.evaluators import downstream as downstream_module
 from gan_unlearn_jax.evaluators import reconstruction
 
 
@@ -154,3 +155,26 @@ def test_the_reference_gan_trains_on_the_probe_half_as_long_as_the_original(
   config.evaluation.nonmembers = 'probe'  # What the reference trained on.
   with pytest.raises(UserError, match='nonmembers=probe'):
     experiment.Experiment(config, str(tmp_path))
+
+
+def test_downstream_repeats_train_on_their_own_samples_and_give_a_range(
+    setting):
+  config, _, states, _ = setting
+  def downstream(repeats):
+    context = dataclasses.replace(_context(setting),
+                                  config=config.copy_and_resolve_references())
+    context.config.evaluation.downstream_repeats = repeats
+    model = context.model('m', *states)
+    return model, evaluators.evaluate(context, model, ('downstream',))
+
+  model, one = downstream(1)
+  _, three = downstream(3)
+  assert one['downstream_repeats'] == 1 and three['downstream_repeats'] == 3
+  assert one['downstream_accuracy_range'] == [one['downstream_accuracy']] * 2
+  low, high = three['downstream_accuracy_range']
+  # The first repeat is the single one: the shared samples, the same start.
+  assert low <= one['downstream_accuracy'] <= high
+  assert low <= three['downstream_accuracy'] <= high
+  later, _ = downstream_module._samples(model, 1)
+  assert later.shape == model.samples.shape
+  assert not np.allclose(later, model.samples)
