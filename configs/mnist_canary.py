@@ -38,4 +38,7 @@ def get_config():
   config.fake_label.matched_level = 'generated'
   config.unlearn.lambda_sub = 3.0
   config.substitution.batch_norm = 'running'
+  # Stop only once the check's samples show the mark less often than the
+  # audit's target (0.5%, at most 2 of 512), not 1%.
+  config.unlearn.canary_rate_stop = 0.005
   return config
