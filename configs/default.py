@@ -72,11 +72,11 @@ def get_config() -> ml_collections.ConfigDict:
   # '': none): the request is unlearned from the model that unlearned the
   # last of them, and compared with models retrained without all of them.
   config.unlearn.after = ''
-  # True: each request of a sequence forgets the earlier requests' images
+  # True: an item request of a sequence forgets the earlier requests' images
   # again with its own (its forget term, substitutes and stop rule see their
-  # union). False: its own only, and an earlier request's membership partly
-  # comes back as the next one unlearns (docs/method.md).
-  config.unlearn.reforget_earlier = False
+  # union). False: its own only; an earlier request's membership then partly
+  # comes back (docs/method.md, "Requests in sequence").
+  config.unlearn.reforget_earlier = True
   # The cascaded loop (docs/method.md): every choice is a field.
   config.unlearn.batch_size = 64  # Global forget/remaining/substitution batch.
   config.unlearn.epochs = 50  # At most this many passes over the forget set.

@@ -55,8 +55,7 @@ class Experiment:
     if config.mode != 'train':  # Validate the requests before any work.
       self.sequence = requests.parse_sequence(
           config.unlearn.after, config.unlearn.request, config.data.name,
-          self.train_ids, labels, self.canary_ids, holdout_ids,
-          config.unlearn.reforget_earlier)
+          self.train_ids, labels, self.canary_ids, holdout_ids)
       self.request = self.sequence[-1]
     self.train_split = input_pipeline.Split(
         jax.numpy.asarray(canaries.plant(input_pipeline.to_images(images),
@@ -208,8 +207,7 @@ class Experiment:
     pool = (lambda: self.substitution_pool) if base is self.original else None
     name = f'unlearned/{request.name}'
     writer = monitoring.MetricWriter(self.workdir, name)
-    unlearned = (request.with_earlier_forgotten()
-                 if self.config.unlearn.reforget_earlier else request)
+    unlearned = request.unlearning_set(self.config.unlearn.reforget_earlier)
     states, record = self.timings_file.timed(
         'unlearn', request.name, unlearn.unlearn_request, self.config,
         unlearned, base, c_state, self.train_split.images, trained, probe, pool,

@@ -47,9 +47,15 @@ class ForgetRequest:
   def all_forget_ids(self) -> np.ndarray:
     return np.union1d(self.forget_ids, self.earlier_ids)
 
-  def with_earlier_forgotten(self) -> 'ForgetRequest':
-    """This request, forgetting the earlier requests' images with its own."""
-    return dataclasses.replace(self, forget_ids=self.all_forget_ids)
+  def unlearning_set(self, reforget_earlier: bool) -> 'ForgetRequest':
+    """What the loop unlearns for this request: with `reforget_earlier`
+    (`unlearn.reforget_earlier`), an item request forgets the earlier
+    requests' images again with its own. A class or canary request forgets
+    its own only: its stop rule compares it with held-out images of its
+    kind, which the earlier images are not."""
+    if reforget_earlier and self.kind == 'item' and not self.canaries:
+      return dataclasses.replace(self, forget_ids=self.all_forget_ids)
+    return self
 
   def to_json(self) -> dict[str, Any]:
     return {'kind': self.kind, 'name': self.name,
@@ -195,14 +201,12 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
 def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
                    train_labels: np.ndarray,
                    canary_ids: Optional[np.ndarray] = None,
-                   holdout_ids: Optional[np.ndarray] = None,
-                   reforget_earlier: bool = False) -> list[ForgetRequest]:
+                   holdout_ids: Optional[np.ndarray] = None
+                   ) -> list[ForgetRequest]:
   """The requests `after` (`unlearn.after`: item requests separated by `;`,
   unlearned first, in order), then `spec`. Each is unlearned from the model
   of the one before it: its `earlier_ids` are the forget ids before it, and
   its name says what it followed (`<name>-after-<name of the one before>`).
-  `reforget_earlier` (`unlearn.reforget_earlier`) needs an item request last:
-  the earlier images are only alike to held-out images of any kind.
   """
   parts = [part.strip() for part in after.split(';') if part.strip()]
   field = f'config.unlearn.after={after!r}'
@@ -220,12 +224,6 @@ def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
     if len(np.union1d(request.forget_ids, earlier)) >= len(train_ids):
       raise UserError(f'{field}: the sequence forgets the whole training '
                       'set; nothing would be left to learn from.')
-    if k and reforget_earlier and (request.kind != 'item' or
-                                   request.canaries):
-      raise UserError(
-          f'config.unlearn.reforget_earlier=True: {spec!r} is not an item '
-          'request; the earlier images can be forgotten again only with '
-          'items (random, ids, file). Set it False.')
     if k:
       request = dataclasses.replace(
           request, name=f'{request.name}-after-{sequence[-1].name}',

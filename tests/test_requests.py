@@ -68,15 +68,16 @@ def test_bad_sequences_are_refused(after, spec, message):
     requests.parse_sequence(after, spec, 'mnist', TRAIN_IDS, LABELS)
 
 
-@pytest.mark.parametrize('spec', ['class:7', 'canaries'])
-def test_reforget_earlier_refuses_a_class_or_canary_request_last(spec):
-  with pytest.raises(UserError, match=r'config.unlearn.reforget_earlier=True: '
-                     f"'{spec}' is not an item request"):
-    requests.parse_sequence('ids:3,4', spec, 'mnist', TRAIN_IDS, LABELS,
-                            canary_ids=np.array([9]), reforget_earlier=True)
-  # Alone, a class or canary request has nothing earlier to forget again.
-  requests.parse_sequence('', spec, 'mnist', TRAIN_IDS, LABELS,
-                          canary_ids=np.array([9]), reforget_earlier=True)
+def test_reforget_earlier_adds_the_earlier_ids_to_item_requests_only():
+  *_, items = requests.parse_sequence('ids:3,4', 'ids:5', 'mnist', TRAIN_IDS,
+                                      LABELS)
+  assert items.unlearning_set(False) is items
+  again = items.unlearning_set(True)
+  assert again.forget_ids.tolist() == [3, 4, 5] and again.name == items.name
+  for spec in ('class:7', 'canaries'):
+    *_, other = requests.parse_sequence('ids:3,4', spec, 'mnist', TRAIN_IDS,
+                                        LABELS, canary_ids=np.array([9]))
+    assert other.unlearning_set(True) is other
 
 
 def test_forget_file_json_and_lines(tmp_path):
