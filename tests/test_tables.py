@@ -73,3 +73,19 @@ def test_a_class_ablation_shows_whether_the_class_is_gone():
   assert '`unlearn.learning_rate=0.002`' in variant_row
   retrained = report['metrics']['retrained']['forget_class_rate']
   assert f'| 0.012 / {retrained:.3f} [' in variant_row
+
+
+def test_repeated_downstream_accuracies_show_their_range():
+  report = copy.deepcopy(tables.load_reports(ROOT / 'results')['mnist_class'])
+  key = 'downstream_accuracy_forgotten'
+  metrics = report['metrics']
+  for model in ('unlearned', 'retrained'):
+    metrics[model].pop(f'{key}_range', None)
+  single = tables._downstream(report)
+  assert single == tables._against_retrained(report, key)
+  metrics['unlearned'].update({key: 0.8, f'{key}_range': [0.75, 0.875]})
+  metrics['retrained'][key] = 0.45
+  metrics['retrained_models'] = [{f'{key}_range': [0.3, 0.5]},
+                                 {f'{key}_range': [0.4, 0.625]}]
+  assert tables._downstream(report) == (
+      '0.800 [0.750, 0.875] / 0.450 [0.300, 0.625]')
