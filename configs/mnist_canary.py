@@ -9,14 +9,14 @@ held-out digits. The forget request is the canaries.
   python -m gan_unlearn_jax.main --config=configs/mnist_canary.py --workdir=W
 
 On a 2-core CPU: the GAN 17 minutes and C 10 (both while other runs shared
-the CPU), each retrain about 5.5 minutes, the unlearning 84 s and the
-evaluation about 20 minutes (docs/results.md, "mnist_canary"); not yet
-measured on a GPU. What it shows: the stop rule holds after 265 steps; D's
-white-box membership of the canaries comes near the retrained models' (the
-default fake label, `zero`, leaves it far above: mnist_canary-zero), G draws
-the mark in about one sample in a hundred (the retrained models in none),
-and the sample quality pays: KID above the retrained spread (docs/method.md,
-"The canary audit").
+the CPU), each retrain about 5.5 minutes, the unlearning 104 s and the
+evaluation about 45 minutes (shared; docs/results.md, "mnist_canary"); not
+yet measured on a GPU. What it shows: the stop rule holds after 280 steps;
+D's white-box membership of the canaries comes near the retrained models'
+(the default fake label, `zero`, leaves it far above: mnist_canary-zero), G
+draws the mark in about one sample in five hundred (the retrained models in
+none), and the sample quality pays: KID above the retrained spread
+(docs/method.md, "The canary audit").
 """
 
 from configs import default
