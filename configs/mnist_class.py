@@ -7,14 +7,13 @@ original and C reuses them). On an idle 2-core CPU: C about 6 minutes, the
 original about 70 minutes (results/benchmarks/convergence-mnist_item.json),
 the unlearning 38 s, the retrain (fewer images) 59 minutes, the evaluation
 about an hour (shared with other runs); one H200 runs it in
-`bash benchmarks/gpu.sh` (not yet run). The
-recorded run (docs/results.md, "mnist_class", one retrained model): 80
-steps, 94x faster than the retrain; the forget set's membership is at the
-retrained level (D's of the remaining images a little below it), the
-unlearned model draws 3.7% 7s (retrained 2.0%) and its retained classes'
-FCD is 1.23x the retrained model's; but the class is not gone: classifiers
-trained on its samples recognise 84-92% of real 7s (three, each on its own
-samples), on the retrained model's 31-51%.
+`bash benchmarks/gpu.sh` (not yet run). The recorded run (docs/results.md,
+"mnist_class", one retrained model): 80 steps, 94x faster than the retrain;
+the forget set's membership is at the retrained level (D's of the remaining
+images a little below it), the unlearned model draws 3.7% 7s (retrained
+2.0%) and its retained classes' FCD is 1.23x the retrained model's; but the
+class is not gone: classifiers trained on its samples recognise 84-92% of
+real 7s (three, each on its own samples), on the retrained model's 31-51%.
 """
 
 from configs import mnist_item
