@@ -35,24 +35,26 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
                        d_state: TrainState, sub_latents: jax.Array,
                        heldout_images: jax.Array, num_samples: int,
                        batch_size: int, rng: jax.Array,
-                       forget_images: Optional[jax.Array] = None
-                       ) -> jax.Array:
+                       forget_images: Optional[jax.Array] = None,
+                       forget_batch_norm: str = 'separate') -> jax.Array:
   """The fake label `[num_forget]`: D's target for each forget image.
 
-  D0's scores are taken as the step takes them (training mode, batches of
-  the global `batch_size` with their own BatchNorm statistics: the step
-  averages them over devices), so that the label is on the scale D is
-  trained at. Inference-mode scores differ: BatchNorm's running
-  averages mix real and generated batches (on the default MNIST GAN, D0 scores
-  generated images 0.69 in inference mode and 0.29 in training mode).
-  `matched` (which needs `forget_images`) gives each forget image the
-  held-out score at its rank under D0; the step ranks the forget images
-  again under D as it is at every step (`matched_fake_targets`).
+  D0's scores are taken as the forget term of `forget_batch_norm` takes them
+  (`scores_in_context`), so that the label is on the scale D is trained at:
+  training mode in batches of the global `batch_size` with their own
+  BatchNorm statistics, or inference mode for `running`. The two differ:
+  BatchNorm's running averages mix real and generated batches (on the
+  default MNIST GAN, D0 scores generated images 0.69 in inference mode and
+  0.29 in training mode). `matched` (which needs `forget_images`) gives each
+  forget image the held-out score at its rank under D0; the step ranks the
+  forget images again under D as it is at every step
+  (`matched_fake_targets`).
   """
-  scores = lambda images: sampling.batch_scores(d_state, images, batch_size)
+  scores = lambda images: scores_in_context(d_state, images,
+                                            forget_batch_norm, batch_size)
   if mode == 'generated':
     level = generated_level(g_state, d_state, sub_latents.shape[1],
-                            num_samples, batch_size, rng)
+                            num_samples, batch_size, rng, forget_batch_norm)
   elif mode == 'substitute':
     substitute = scores(sampling.generate(g_state, sub_latents))
     return substitute[jnp.arange(num_forget) % substitute.shape[0]]
@@ -69,11 +71,13 @@ def fake_label_targets(mode: str, num_forget: int, g_state: TrainState,
 
 def generated_level(g_state: TrainState, d_state: TrainState,
                     latent_dim: int, num_samples: int, batch_size: int,
-                    rng: jax.Array) -> jax.Array:
-  """D's mean training-mode score of `num_samples` generated images."""
+                    rng: jax.Array, forget_batch_norm: str = 'separate'
+                    ) -> jax.Array:
+  """D's mean score of `num_samples` generated images, in the forget term's
+  context (`scores_in_context`)."""
   latents = jax.random.normal(rng, (num_samples, latent_dim))
-  return sampling.batch_scores(d_state, sampling.generate(g_state, latents),
-                               batch_size).mean()
+  return scores_in_context(d_state, sampling.generate(g_state, latents),
+                           forget_batch_norm, batch_size).mean()
 
 
 def shifted_to_level(scores: jax.Array, level: jax.Array) -> jax.Array:

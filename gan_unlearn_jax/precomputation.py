@@ -172,7 +172,7 @@ def precompute(config: ml_collections.ConfigDict,
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
       config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'),
-      forget_images)
+      forget_images, config.unlearn.forget_batch_norm)
   sub_targets = sampling.rows(pool.images, targets)
   if sub.num_anchor_latents:
     # Latents of retained content, each its own substitute: the substitution
@@ -191,7 +191,8 @@ def precompute(config: ml_collections.ConfigDict,
       held = fake_labels.shifted_to_level(held, fake_labels.generated_level(
           g_state, d_state, config.model.latent_dim,
           config.fake_label.num_samples, config.unlearn.batch_size,
-          rngs.key(config.seed, 'fake_label')))
+          rngs.key(config.seed, 'fake_label'),
+          config.unlearn.forget_batch_norm))
     nonmembers = {'nonmember_images': heldout_images,
                   'nonmember_targets': held}
   return Precomputed(

@@ -189,6 +189,31 @@ def test_fake_label_modes_follow_their_definitions(trained):
   assert float(targets['generated'][0]) < float(targets['heldout'][0])
 
 
+def test_fake_labels_under_running_are_taken_in_inference_mode(trained):
+  # The `running` forget term reads D with its running averages, so its
+  # fake labels and the generated level are D0's inference-mode scores.
+  _, _, exp, (g_state, d_state), _ = trained
+  heldout = exp.test_split.images[:96]
+  sub_latents = jax.random.normal(jax.random.key(1), (4, 16))
+  rng = jax.random.key(2)
+  targets = {mode: fake_labels.fake_label_targets(
+      mode, 6, g_state, d_state, sub_latents, heldout, 256, 32, rng,
+      forget_batch_norm='running') for mode in ('generated', 'heldout')}
+  scores = lambda images: jax.nn.sigmoid(gan.apply_eval(d_state, images))
+  generated = sampling.generate(g_state, jax.random.normal(rng, (256, 16)))
+  np.testing.assert_allclose(targets['generated'], scores(generated).mean(),
+                             rtol=1e-5)
+  np.testing.assert_allclose(targets['heldout'], scores(heldout).mean(),
+                             rtol=1e-5)
+  np.testing.assert_allclose(
+      fake_labels.generated_level(g_state, d_state, 16, 256, 32, rng,
+                                  'running'), scores(generated).mean(),
+      rtol=1e-5)
+  # Not the training-mode level the other contexts use.
+  assert abs(float(targets['generated'][0]) - float(
+      fake_labels.generated_level(g_state, d_state, 16, 256, 32, rng))) > 1e-3
+
+
 def test_quantile_matching_keeps_the_order_and_takes_the_reference_values():
   scores = jnp.array([0.9, 0.1, 0.5, 0.7])
   np.testing.assert_allclose(fake_labels.quantile_matched(
