@@ -121,11 +121,13 @@ class Context:
 
 @dataclasses.dataclass
 class Model:
-  """One model under evaluation, with its samples from the shared latents."""
+  """One model under evaluation, with its samples from the shared latents
+  (or from `latents` of its own)."""
   name: str
   g_state: TrainState
   d_state: TrainState
   context: Context
+  latents: Optional[jax.Array] = None
   _cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
   def cached(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -136,7 +138,8 @@ class Model:
 
   @functools.cached_property
   def samples(self) -> jax.Array:
-    return sampling.generate(self.g_state, self.context.latents)
+    latents = self.context.latents if self.latents is None else self.latents
+    return sampling.generate(self.g_state, latents)
 
   @functools.cached_property
   def sample_probabilities(self) -> np.ndarray:

@@ -19,21 +19,20 @@ import numpy as np
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import input_pipeline
 from gan_unlearn_jax import rngs
-from gan_unlearn_jax import sampling
 from gan_unlearn_jax.evaluators import base
 
 
 def _samples(model: base.Model, repeat: int) -> tuple[jax.Array, jax.Array]:
-  """The repeat's samples, labelled by `C`."""
-  if repeat == 0:
-    return model.samples, jnp.asarray(model.sample_classes)
-  latents = jax.random.normal(
-      jax.random.fold_in(rngs.key(model.context.config.evaluation.seed,
-                                  'downstream_samples'), repeat),
-      model.context.latents.shape)
-  samples = sampling.generate(model.g_state, latents)
-  return samples, jnp.argmax(classifier.predict_logits(
-      model.context.c_state, samples), -1)
+  """The repeat's samples, labelled by `C`: the shared evaluation samples
+  first, then samples of the repeat's own latents."""
+  if repeat:
+    context = model.context
+    key = rngs.key(context.config.evaluation.seed, 'downstream_samples')
+    latents = jax.random.normal(jax.random.fold_in(key, repeat),
+                                context.latents.shape)
+    model = base.Model(model.name, model.g_state, model.d_state, context,
+                       latents)
+  return model.samples, jnp.asarray(model.sample_classes)
 
 
 def _correct(context: base.Context, model: base.Model,
