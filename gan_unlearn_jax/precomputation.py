@@ -57,11 +57,17 @@ class Precomputed:
 @jax.jit
 def _nearest(queries: jax.Array, keys: jax.Array,
              allowed: Optional[jax.Array] = None) -> jax.Array:
-  """Index of the nearest (L2) allowed key for each query, `[n_queries]`."""
-  distances = metrics.squared_distances(queries, keys)
-  if allowed is not None:
-    distances = jnp.where(allowed[None, :], distances, jnp.inf)
-  return jnp.argmin(distances, axis=1)
+  """Index of the nearest (L2) allowed key for each query, `[n_queries]`.
+
+  1,024 queries at a time, so that memory stays at 1,024 rows of distances
+  however many latents a class request substitutes.
+  """
+  def nearest(query):
+    distances = metrics.squared_distances(query[None], keys)[0]
+    if allowed is not None:
+      distances = jnp.where(allowed, distances, jnp.inf)
+    return jnp.argmin(distances)
+  return jax.lax.map(nearest, queries, batch_size=1024)
 
 
 @dataclasses.dataclass(frozen=True)

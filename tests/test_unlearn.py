@@ -159,6 +159,20 @@ def _class_rate_of(latents, g_state, c_state, forget_class):
   return float(jnp.mean(classes == forget_class))
 
 
+def test_nearest_keys_are_found_in_chunks_exactly():
+  # More queries than one chunk, and not a multiple of it.
+  queries = np.random.default_rng(0).normal(size=(2500, 8)).astype(np.float32)
+  keys = np.random.default_rng(1).normal(size=(3000, 8)).astype(np.float32)
+  allowed = np.random.default_rng(2).random(3000) < 0.7
+  distances = metrics.squared_distances(queries.astype(np.float64),
+                                        keys.astype(np.float64))
+  np.testing.assert_array_equal(precomputation._nearest(queries, keys),
+                                distances.argmin(1))
+  np.testing.assert_array_equal(
+      precomputation._nearest(queries, keys, allowed),
+      np.where(allowed[None], distances, np.inf).argmin(1))
+
+
 def test_fake_label_modes_follow_their_definitions(trained):
   _, _, exp, (g_state, d_state), _ = trained
   heldout = exp.test_split.images[:96]
