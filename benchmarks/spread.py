@@ -7,8 +7,11 @@ Measures each model's samples as the evaluation does (the `sample_quality`
 and `class_rate` evaluators:
 `evaluation.num_samples` samples, `C`'s features, the evaluation half of the
 test split): FCD and classifier score, and with `--forget_class` the share of
-samples `C` assigns to that class and the FCD of the others against the real
-images of the other classes. By default every model in `W/checkpoints`: the
+samples `C` assigns to that class, the FCD of the others against the real
+images of the other classes, and where the class samples come from: the share
+of them drawn from latents where the original draws the class too (the
+original's class content left in place, or class-like samples made anew, as a
+model that never saw the class makes them). By default every model in `W/checkpoints`: the
 original and the retrained, unlearned and fine-tuned ones. The retrained
 models of item requests are trainings of the same GAN on nearly the same
 data, so their spread is how tight a quality target against one retrained
@@ -55,13 +58,16 @@ def all_models(workdir: str) -> list[str]:
 def markdown(rows: list[dict], forget_class) -> str:
   header = '| model | steps | FCD | classifier score |'
   if forget_class is not None:
-    header += f' class {forget_class} rate | FCD of the other classes |'
+    header += (f' class {forget_class} rate | FCD of the other classes |'
+               " of them on the original's class latents |")
   lines = [header, '|---' * header.count(' |') + '|']
   for r in rows:
     line = (f"| {r['model']} | {r['steps']} | {r['fcd']:.2f} | "
             f"{r['classifier_score']:.2f} |")
     if forget_class is not None:
-      line += f" {r['forget_class_rate']:.4f} | {r['fcd_retained']:.2f} |"
+      share = r['on_original_class']
+      line += (f" {r['forget_class_rate']:.4f} | {r['fcd_retained']:.2f} | "
+               f"{'-' if share is None else f'{share:.2f}'} |")
     lines.append(line)
   return '\n'.join(lines) + '\n'
 
@@ -75,14 +81,22 @@ def main(argv):
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
   context = run.evaluation_context()
+  forget_class = None if FLAGS.forget_class is None else run.request.forget_class
+  if forget_class is not None:  # Every model samples the same latents.
+    original_draws_class = context.model(
+        'original', *run.load('original')).sample_classes == forget_class
   rows = []
   for name in FLAGS.models or all_models(FLAGS.workdir):
-    metrics = evaluators.evaluate(context, context.model(name, *run.load(name)),
+    model = context.model(name, *run.load(name))
+    metrics = evaluators.evaluate(context, model,
                                   ('sample_quality', 'class_rate'))
+    if forget_class is not None:
+      draws_class = model.sample_classes == forget_class
+      metrics['on_original_class'] = float(
+          original_draws_class[draws_class].mean()) if draws_class.any() else None
     rows.append({'model': name,
                  'steps': checkpoints.latest_step(FLAGS.workdir, name),
                  **metrics})
-  forget_class = None if FLAGS.forget_class is None else run.request.forget_class
   table = markdown(rows, forget_class)
   with open(os.path.join(FLAGS.workdir, 'spread.json'), 'w') as f:
     json.dump(rows, f, indent=2)

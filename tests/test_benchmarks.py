@@ -166,6 +166,11 @@ def test_spread_benchmark_measures_every_model(speedup_run):
       'original', 'retrained/random16-seed0/seed1', 'unlearned/random16-seed0']
   assert all(r['fcd'] > 0 and 0 <= r['forget_class_rate'] <= 1 and
              r['fcd_retained'] > 0 for r in rows)
+  # The original's class samples all lie on its own class latents.
+  assert rows[0]['on_original_class'] == (1.0 if rows[0]['forget_class_rate']
+                                          else None)
+  assert all(r['on_original_class'] is None or
+             0 <= r['on_original_class'] <= 1 for r in rows)
   # The retrained model is another training: its samples differ.
   assert rows[0]['fcd'] != rows[1]['fcd']
   assert '| class 3 rate |' in out
