@@ -15,7 +15,9 @@ model that never saw the class makes them). By default every model in `W/checkpo
 original and the retrained, unlearned and fine-tuned ones. The retrained
 models of item requests are trainings of the same GAN on nearly the same
 data, so their spread is how tight a quality target against one retrained
-model can be. Prints a Markdown table; writes the rows to `W/spread.json`.
+model can be. Prints a Markdown table; writes the run (provenance, rows) to
+`W/spread.json`, and to `--json_out` (e.g.
+`results/benchmarks/spread-mnist_class.json`, shown on docs/results.md).
 """
 
 import json
@@ -26,9 +28,11 @@ from absl import flags
 from ml_collections import config_flags
 
 from benchmarks import common
+from benchmarks import tables
 from gan_unlearn_jax import checkpoints
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
+from gan_unlearn_jax import report
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 flags.DEFINE_string('workdir', None, 'Folder with the checkpoints.')
@@ -36,6 +40,7 @@ flags.DEFINE_string('forget_class', None, 'Also measure this class (index or '
                     "name): its share of the samples and the other classes' "
                     'FCD.')
 flags.DEFINE_list('models', None, 'Checkpoint names (default: all of them).')
+flags.DEFINE_string('json_out', None, 'Also write the run to this JSON file.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 
@@ -55,23 +60,6 @@ def all_models(workdir: str) -> list[str]:
   return names
 
 
-def markdown(rows: list[dict], forget_class) -> str:
-  header = '| model | steps | FCD | classifier score |'
-  if forget_class is not None:
-    header += (f' class {forget_class} rate | FCD of the other classes |'
-               " of them on the original's class latents |")
-  lines = [header, '|---' * header.count(' |') + '|']
-  for r in rows:
-    line = (f"| {r['model']} | {r['steps']} | {r['fcd']:.2f} | "
-            f"{r['classifier_score']:.2f} |")
-    if forget_class is not None:
-      share = r['on_original_class']
-      line += (f" {r['forget_class_rate']:.4f} | {r['fcd_retained']:.2f} | "
-               f"{'-' if share is None else f'{share:.2f}'} |")
-    lines.append(line)
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
   config = FLAGS.config
@@ -81,7 +69,8 @@ def main(argv):
   common.set_up(config)
   run = experiment.Experiment(config, FLAGS.workdir)
   context = run.evaluation_context()
-  forget_class = None if FLAGS.forget_class is None else run.request.forget_class
+  forget_class = (None if FLAGS.forget_class is None else
+                  int(run.request.forget_class))
   if forget_class is not None:  # Every model samples the same latents.
     original_draws_class = context.model(
         'original', *run.load('original')).sample_classes == forget_class
@@ -97,10 +86,14 @@ def main(argv):
     rows.append({'model': name,
                  'steps': checkpoints.latest_step(FLAGS.workdir, name),
                  **metrics})
-  table = markdown(rows, forget_class)
-  with open(os.path.join(FLAGS.workdir, 'spread.json'), 'w') as f:
-    json.dump(rows, f, indent=2)
-  print('\n' + table)
+  result = {'provenance': report.provenance(),
+            'config': common.config_name(FLAGS['config']),
+            'forget_class': forget_class, 'rows': rows}
+  for path in (os.path.join(FLAGS.workdir, 'spread.json'), FLAGS.json_out):
+    if path:
+      with open(path, 'w') as f:
+        json.dump(result, f, indent=2)
+  print('\n' + tables.spread_table(result))
 
 
 if __name__ == '__main__':

@@ -161,7 +161,9 @@ def test_spread_benchmark_measures_every_model(speedup_run):
   workdir, _ = speedup_run
   out = _run('-m', 'benchmarks.spread', '--config=configs/test.py',
              f'--workdir={workdir}', '--forget_class=3')
-  rows = json.loads((workdir / 'spread.json').read_text())
+  run = json.loads((workdir / 'spread.json').read_text())
+  assert run['forget_class'] == 3 and run['provenance']['commit']
+  rows = run['rows']
   assert [r['model'] for r in rows] == [
       'original', 'retrained/random16-seed0/seed1', 'unlearned/random16-seed0']
   assert all(r['fcd'] > 0 and 0 <= r['forget_class_rate'] <= 1 and

@@ -89,3 +89,19 @@ def test_repeated_downstream_accuracies_show_their_range():
                                  {f'{key}_range': [0.4, 0.625]}]
   assert tables._downstream(report) == (
       '0.800 [0.750, 0.875] / 0.450 [0.300, 0.625]')
+
+
+def test_the_spread_table_says_where_a_class_comes_from():
+  row = {'model': 'original', 'steps': 9, 'fcd': 1.0, 'classifier_score': 2.0,
+         'forget_class_rate': 0.1, 'fcd_retained': 3.0,
+         'on_original_class': 1.0}
+  run = {'forget_class': 7, 'rows': [
+      row, {**row, 'model': 'unlearned', 'forget_class_rate': 0.0,
+            'on_original_class': None}]}
+  table = tables.spread_table(run)
+  assert "| class 7 rate | FCD of the other classes |" in table
+  assert table.splitlines()[2].endswith('| 0.1000 | 3.00 | 1.00 |')
+  # No class sample left: no share to give.
+  assert table.splitlines()[3].endswith('| 0.0000 | 3.00 | - |')
+  assert 'rate' not in tables.spread_table({'forget_class': None,
+                                            'rows': [row]})
