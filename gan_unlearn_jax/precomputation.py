@@ -18,6 +18,7 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
 """
 
 import dataclasses
+import functools
 from typing import Any, Optional
 
 import jax
@@ -72,20 +73,29 @@ def _nearest(queries: jax.Array, keys: jax.Array,
 
 @dataclasses.dataclass(frozen=True)
 class SubstitutionPool:
-  """Random latents `[pool_size, latent]`, G0's images of them and `C`'s
-  features of those: the substitution candidates. They do not depend on the
-  request, so one pool serves every request to the same original model."""
+  """Random latents `[pool_size, latent]` and G0's images of them: the
+  substitution candidates, with `C`'s features and classes of the images,
+  each computed when a request first needs it (item requests the features,
+  class requests the classes). They do not depend on the request, so one
+  pool serves every request to the same original model."""
   latents: jax.Array
   images: jax.Array
-  features: jax.Array
+  c_state: Any
+
+  @functools.cached_property
+  def features(self) -> jax.Array:
+    return classifier.features(self.c_state, self.images)
+
+  @functools.cached_property
+  def classes(self) -> np.ndarray:
+    return np.argmax(classifier.predict_logits(self.c_state, self.images), -1)
 
 
 def substitution_pool(config: ml_collections.ConfigDict, g_state: TrainState,
                       c_state) -> SubstitutionPool:
   latents = jax.random.normal(rngs.key(config.seed, 'pool'), (
       config.substitution.pool_size, config.model.latent_dim))
-  images = sampling.generate(g_state, latents)
-  return SubstitutionPool(latents, images, classifier.features(c_state, images))
+  return SubstitutionPool(latents, sampling.generate(g_state, latents), c_state)
 
 
 def _item_substitution(config, request, g_state, c_state, forget_images,
@@ -116,11 +126,11 @@ def _item_substitution(config, request, g_state, c_state, forget_images,
   return sub_latents, allowed
 
 
-def _class_substitution(config, request, c_state, pool: SubstitutionPool):
+def _class_substitution(config, request, pool: SubstitutionPool):
   """(sub_latents, latents allowed as substitutes) of a class request: a
   fixed count of the pool latents that `C` assigns to the class."""
-  classes = np.argmax(classifier.predict_logits(c_state, pool.images), -1)
-  return _content_substitution(config, pool, classes == request.forget_class,
+  return _content_substitution(config, pool,
+                               pool.classes == request.forget_class,
                                f'class {request.forget_class}')
 
 
@@ -166,7 +176,7 @@ def precompute(config: ml_collections.ConfigDict,
     sub_latents, allowed = _item_substitution(config, request, g_state,
                                               c_state, forget_images, pool)
   else:
-    sub_latents, allowed = _class_substitution(config, request, c_state, pool)
+    sub_latents, allowed = _class_substitution(config, request, pool)
 
   if sub.target_space == 'latent':
     targets = _nearest(sub_latents, pool.latents, allowed)
