@@ -5,15 +5,15 @@
 The same GAN and training as configs/mnist_item.py (a workdir that holds its
 original and C reuses them). On an idle 2-core CPU: C about 6 minutes, the
 original about 70 minutes (results/benchmarks/convergence-mnist_item.json),
-the unlearning 38 s, the retrain (fewer images) 59 minutes, the evaluation
-about an hour (shared with other runs); one H200 runs it in
-`bash benchmarks/gpu.sh` (not yet run). The recorded run (docs/results.md,
-"mnist_class", one retrained model): 80 steps, 94x faster than the retrain;
-the forget set's membership is at the retrained level (D's of the remaining
-images a little below it), the unlearned model draws 3.7% 7s (retrained
-2.0%) and its retained classes' FCD is 1.23x the retrained model's; but the
-class is not gone: classifiers trained on its samples recognise 84-92% of
-real 7s (three, each on its own samples), on the retrained model's 31-51%.
+the unlearning 95 s (29 s of it the substitution pool), the retrain (fewer
+images) 59 minutes, the evaluation about an hour (shared with other runs);
+one H200 runs it in `bash benchmarks/gpu.sh` (not yet run). The recorded run
+(docs/results.md, "mnist_class", one retrained model): 115 steps, 37x faster
+than the retrain; the unlearned model draws 2.5% 7s (retrained 2.0%), all but
+a few on latents where the original draws 7s, and its retained classes' FCD
+is 1.49x the retrained model's; the class is not gone: classifiers trained on
+its samples recognise 62-79% of real 7s (three, each on its own samples), on
+the retrained model's 31-51%.
 """
 
 from configs import mnist_item
@@ -43,9 +43,9 @@ def get_config():
   config.unlearn.learning_rate = 1e-3
   # 8,192 class latents (from a pool of 65,536) and as many anchors, G's
   # running averages on them, a 10x substitution weight. The 7s G keeps are
-  # the original's, on latents the set did not hold: 8,192 latents bring the
-  # share down faster than 1,024 (at 178 steps: 1.7% against 2.3%); 32,768
-  # no faster.
+  # the original's, on latents the set did not hold: after 178 steps 8,192
+  # latents leave fewer than 1,024, and 32,768 fewer still
+  # (docs/method.md, "Where the defaults came from").
   config.substitution.pool_size = 65536
   config.substitution.num_class_latents = 8192
   config.substitution.num_anchor_latents = 8192
