@@ -3,20 +3,19 @@ r"""How far apart are two trainings? The sample quality of a workdir's models.
   python -m benchmarks.spread --config=configs/mnist_item.py --workdir=W \
       [--forget_class=7] [--models=original,retrained/class-7]
 
-Measures each model's samples as the evaluation does (the `sample_quality`
-and `class_rate` evaluators:
-`evaluation.num_samples` samples, `C`'s features, the evaluation half of the
-test split): FCD and classifier score, and with `--forget_class` the share of
-samples `C` assigns to that class, the FCD of the others against the real
-images of the other classes, and where the class samples come from: the share
-of them drawn from latents where the original draws the class too (the
-original's class content left in place, or class-like samples made anew, as a
-model that never saw the class makes them). By default every model in `W/checkpoints`: the
-original and the retrained, unlearned and fine-tuned ones. The retrained
-models of item requests are trainings of the same GAN on nearly the same
-data, so their spread is how tight a quality target against one retrained
-model can be. Prints a Markdown table; writes the run (provenance, rows) to
-`W/spread.json`, and to `--json_out` (e.g.
+Measures each model's samples as the evaluation does (the `sample_quality` and
+`class_rate` evaluators: `evaluation.num_samples` samples, `C`'s features, the
+evaluation half of the test split): FCD and classifier score, and with
+`--forget_class` the share of samples `C` assigns to that class, the FCD of the
+others against the real images of the other classes, and where the class
+samples come from: the share of them drawn from latents where the original
+draws the class too (the original's class content left in place, or class-like
+samples made anew, as a model that never saw the class makes them). By default
+every model in `W/checkpoints`: the original and the retrained, unlearned and
+fine-tuned ones. The retrained models of item requests are trainings of the
+same GAN on nearly the same data, so their spread is how tight a quality target
+against one retrained model can be. Prints a Markdown table; writes the run
+(provenance, rows) to `W/spread.json`, and to `--json_out` (e.g.
 `results/benchmarks/spread-mnist_class.json`, shown on docs/results.md).
 """
 
@@ -81,8 +80,9 @@ def main(argv):
                                   ('sample_quality', 'class_rate'))
     if forget_class is not None:
       draws_class = model.sample_classes == forget_class
-      metrics['on_original_class'] = float(
-          original_draws_class[draws_class].mean()) if draws_class.any() else None
+      metrics['on_original_class'] = (float(
+          original_draws_class[draws_class].mean()) if draws_class.any()
+                                      else None)
     rows.append({'model': name,
                  'steps': checkpoints.latest_step(FLAGS.workdir, name),
                  **metrics})

@@ -3,15 +3,15 @@ r"""Tables of the recorded runs, generated from the JSON under `results/`.
   python -m benchmarks.tables [--check]
 
 Writes `docs/results.md` from `results/<run>/report.json` (a section per run:
-its command, commit, date and hardware, then its numbers), the README's
-summary table of the headline runs (`results/<config>/`,
-`results/<config>-gpu/`; other folders are ablations,
-`results/<config>-<variant>/`), and the tables of docs/performance.md from
-`results/benchmarks/` (`steps-*.json`: benchmarks.steps; `convergence-*.json`:
-benchmarks.convergence; on docs/results.md, `distribution_gap-*.json`:
-benchmarks.distribution_gap, and `spread-*.json`: benchmarks.spread), each between `<!-- <name>:begin -->` and
-`<!-- <name>:end -->`. `--check` writes nothing and fails when a page is out
-of date. No number in them is typed by hand.
+its command, commit, date and hardware, then its numbers), the README's summary
+table of the headline runs (`results/<config>/`, `results/<config>-gpu/`; other
+folders are ablations, `results/<config>-<variant>/`), and the tables of
+docs/performance.md from `results/benchmarks/` (`steps-*.json`:
+benchmarks.steps; `convergence-*.json`: benchmarks.convergence; on
+docs/results.md, `distribution_gap-*.json`: benchmarks.distribution_gap, and
+`spread-*.json`: benchmarks.spread), each between `<!-- <name>:begin -->` and
+`<!-- <name>:end -->`. `--check` writes nothing and fails when a page is out of
+date. No number in them is typed by hand.
 """
 
 import json
