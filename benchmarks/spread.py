@@ -79,10 +79,9 @@ def main(argv):
     metrics = evaluators.evaluate(context, model,
                                   ('sample_quality', 'class_rate'))
     if forget_class is not None:
-      draws_class = model.sample_classes == forget_class
-      metrics['on_original_class'] = (float(
-          original_draws_class[draws_class].mean()) if draws_class.any()
-                                      else None)
+      on_original = original_draws_class[model.sample_classes == forget_class]
+      metrics['on_original_class'] = (float(on_original.mean())
+                                      if on_original.size else None)
     rows.append({'model': name,
                  'steps': checkpoints.latest_step(FLAGS.workdir, name),
                  **metrics})
