@@ -82,7 +82,7 @@ def test_marked_canary_substitution_takes_the_latents_that_draw_the_mark(
   # Latent i is the vector (i, i): the chosen rows say which were taken.
   pool = precomputation.SubstitutionPool(
       jnp.repeat(jnp.arange(16.0)[:, None], 2, axis=1), jnp.asarray(images),
-      features=None)
+      c_state=None)
   request = requests.ForgetRequest('item', 'canaries3', np.arange(3),
                                    canaries=True)
   latents, allowed = precomputation._item_substitution(
@@ -91,7 +91,7 @@ def test_marked_canary_substitution_takes_the_latents_that_draw_the_mark(
   assert set(np.asarray(latents[:, 0]).astype(int)) == {2, 5, 11}
   np.testing.assert_array_equal(allowed, ~np.isin(np.arange(16), [2, 5, 11]))
   unmarked = precomputation.SubstitutionPool(pool.latents, -jnp.ones_like(
-      pool.images), features=None)
+      pool.images), c_state=None)
   with pytest.raises(UserError, match='draws the mark'):
     precomputation._item_substitution(config, request, None, None, None,
                                       unmarked)
