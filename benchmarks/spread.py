@@ -70,16 +70,17 @@ def main(argv):
   context = run.evaluation_context()
   forget_class = (None if FLAGS.forget_class is None else
                   int(run.request.forget_class))
-  if forget_class is not None:  # Every model samples the same latents.
-    original_draws_class = context.model(
-        'original', *run.load('original')).sample_classes == forget_class
+  # Every model samples the same latents; the original's are drawn once.
+  original = context.model('original', *run.original)
   rows = []
   for name in FLAGS.models or all_models(FLAGS.workdir):
-    model = context.model(name, *run.load(name))
+    model = (original if name == 'original' else
+             context.model(name, *run.load(name)))
     metrics = evaluators.evaluate(context, model,
                                   ('sample_quality', 'class_rate'))
     if forget_class is not None:
-      on_original = original_draws_class[model.sample_classes == forget_class]
+      on_original = (original.sample_classes == forget_class)[
+          model.sample_classes == forget_class]
       metrics['on_original_class'] = (float(on_original.mean())
                                       if on_original.size else None)
     rows.append({'model': name,
