@@ -37,6 +37,9 @@ from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.gan import TrainState
 
 
+# A pytree, so that `jax.block_until_ready` waits for every array: the
+# precomputation's seconds then end where its work does.
+@jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Precomputed:
   """The request-specific arrays of the cascaded step (shapes above)."""

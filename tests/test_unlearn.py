@@ -134,6 +134,8 @@ def test_class_substitution_latents_generate_the_class(trained):
   assert not bool(jnp.any(target_classes == forget_class))
   assert pre.forget_images.shape[0] == len(request.forget_ids)
   assert not np.isin(request.forget_ids, np.asarray(pre.remain_index)).any()
+  # A pytree of its arrays: `jax.block_until_ready` waits for all of them.
+  assert len(jax.tree.leaves(pre)) == 5
 
 
 def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
