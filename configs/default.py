@@ -120,6 +120,11 @@ def get_config() -> ml_collections.ConfigDict:
   # lower target removes more than the class.
   config.unlearn.class_rate_stop_probe = False
   config.unlearn.canary_rate_stop = 0.01  # Canaries: and marked samples < this.
+  # And (0: no such condition) the check samples' FCD to the probe half's
+  # images of the kept content (a class: C's other classes) at most this
+  # multiple of the original's on the same latents. The unlearning GAN
+  # oscillates through states of poor samples; the stop waits for a good one.
+  config.unlearn.fcd_stop_ratio = 0.0
 
   # The gold standard: this many GANs retrained from scratch on the remaining
   # set, the k-th with seed `seed + 1 + k` (the report gives their mean and

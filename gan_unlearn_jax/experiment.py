@@ -198,7 +198,8 @@ class Experiment:
     probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
                                    request)
     others = None
-    if request.kind == 'class' and self.config.unlearn.class_rate_stop_probe:
+    if self.config.unlearn.fcd_stop_ratio or (
+        request.kind == 'class' and self.config.unlearn.class_rate_stop_probe):
       others = heldout.images_of_other_kinds(
           self.train_split, self.holdout.probe_ids, request)
     trained = self._training_index(np.setdiff1d(self.train_ids,

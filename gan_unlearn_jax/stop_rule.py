@@ -2,7 +2,7 @@
 held-out images of its kind (docs/method.md, "The loop and the stop rule")."""
 
 import dataclasses
-from typing import Any
+from typing import Any, Optional
 
 import jax.numpy as jnp
 import numpy as np
@@ -13,14 +13,36 @@ from gan_unlearn_jax import metrics
 from gan_unlearn_jax import sampling
 
 
+@dataclasses.dataclass(frozen=True)
+class QualityGuard:
+  """What `unlearn.fcd_stop_ratio` compares: C's features of real probe
+  images of the kept content, and the FCD of the original's check samples
+  to them (`sample_fcd`)."""
+  real_features: np.ndarray
+  original_fcd: float
+  max_ratio: float
+
+
+def sample_fcd(c_state, samples, real_features, forget_class=None) -> float:
+  """FCD of `samples` (those `C` does not assign to `forget_class`, if
+  given) to `real_features`."""
+  features = np.asarray(classifier.features(c_state, samples))
+  if forget_class is not None:
+    classes = np.argmax(classifier.predict_logits(c_state, samples), -1)
+    features = features[classes != forget_class]
+  return metrics.frechet_distance(features, real_features)
+
+
 def check(config, request, g_state, d_state, c_state, forget_images,
-          probe_images, check_latents,
-          class_rate_stop: float) -> tuple[bool, dict, tuple]:
+          probe_images, check_latents, class_rate_stop: float,
+          quality: Optional[QualityGuard] = None) -> tuple[bool, dict, tuple]:
   """The `heldout_match` rule, a two-sided band: D (in inference mode, as it
   is attacked) can tell forget images from probe images no better and no
   worse than chance, `|AUC - 0.5| <= margin`; and, for a class or canaries,
   G rarely draws the class or the mark (share < `class_rate_stop`, see
-  `class_rate_target`, or `unlearn.canary_rate_stop`).
+  `class_rate_target`, or `unlearn.canary_rate_stop`); and, with `quality`,
+  G's check samples are at most `max_ratio` times as far (FCD) from real
+  images of the kept content as the original's.
 
   margin = max(`unlearn.tolerance`, `unlearn.tolerance_se` x the AUC's
   standard error for these image counts when D cannot tell them apart).
@@ -38,19 +60,40 @@ def check(config, request, g_state, d_state, c_state, forget_images,
       len(forget), len(probe)))
   status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
   stop = abs(auc - 0.5) <= margin
+  samples = (None if check_latents is None else
+             sampling.generate(g_state, check_latents))
   if request.kind == 'class':
-    status['forget_class_rate'] = _class_share(
-        c_state, sampling.generate(g_state, check_latents),
-        request.forget_class)
+    status['forget_class_rate'] = _class_share(c_state, samples,
+                                               request.forget_class)
     status['class_rate_stop'] = class_rate_stop
   if request.canaries:
-    status['canary_rate'] = float(np.mean(canaries.has_mark(
-        sampling.generate(g_state, check_latents))))
+    status['canary_rate'] = float(np.mean(canaries.has_mark(samples)))
   for rate, rate_stop in (('forget_class_rate', class_rate_stop),
                           ('canary_rate', cfg.canary_rate_stop)):
     if rate in status:
       stop = stop and status[rate] < rate_stop
+  if quality is not None:
+    status['check_fcd_ratio'] = sample_fcd(
+        c_state, samples, quality.real_features,
+        request.forget_class) / quality.original_fcd
+    stop = stop and status['check_fcd_ratio'] <= quality.max_ratio
   return stop, status, scores
+
+
+def quality_guard(config, request, g_state, c_state, check_latents,
+                  other_probe_images) -> Optional[QualityGuard]:
+  """The `unlearn.fcd_stop_ratio` guard of a request from `g_state` (None
+  when the ratio is 0): real images are `other_probe_images`, the probe
+  half's images of the kept content."""
+  if not config.unlearn.fcd_stop_ratio:
+    return None
+  if other_probe_images is None or check_latents is None:
+    raise ValueError('unlearn.fcd_stop_ratio needs check latents and the '
+                     'probe images of the kept content.')
+  real = np.asarray(classifier.features(c_state, other_probe_images))
+  original = sample_fcd(c_state, sampling.generate(g_state, check_latents),
+                        real, request.forget_class)
+  return QualityGuard(real, original, config.unlearn.fcd_stop_ratio)
 
 
 def class_rate_target(config, request, c_state, other_probe_images) -> float:

@@ -226,7 +226,9 @@ def unlearn_request(config: ml_collections.ConfigDict,
   function that returns it (called only when a step is needed); computed
   here when not given. `writer` receives the metrics for TensorBoard.
   `other_probe_images`: the probe half's images of the other classes, which
-  set a class request's target with `unlearn.class_rate_stop_probe`.
+  set a class request's target with `unlearn.class_rate_stop_probe` (for
+  an item request, all of them), and the real images of
+  `unlearn.fcd_stop_ratio`.
 
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
   band, or after `unlearn.epochs`; an AUC below the band is an overshoot,
@@ -245,13 +247,16 @@ def unlearn_request(config: ml_collections.ConfigDict,
   start = time.perf_counter()
   g_state, d_state = original
   forget_images = sampling.rows(train_images, request.forget_ids)
-  # G's share of the class or of the mark is measured on these latents.
+  # G's share of the class or of the mark, and its samples' quality, are
+  # measured on these latents.
   check_latents = None
-  if request.kind == 'class' or request.canaries:
+  if request.kind == 'class' or request.canaries or cfg.fcd_stop_ratio:
     check_latents = jax.random.normal(rngs.key(config.seed, 'checks'),
                                       (cfg.check_size, config.model.latent_dim))
   class_rate_stop = stop_rule.class_rate_target(config, request, c_state,
                                                 other_probe_images)
+  quality = stop_rule.quality_guard(config, request, g_state, c_state,
+                                    check_latents, other_probe_images)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   schedule = _schedule(cfg.cascade, steps_per_pass)
   max_calls = cfg.epochs * len(schedule)
@@ -263,10 +268,11 @@ def unlearn_request(config: ml_collections.ConfigDict,
   def check(calls, g_state, d_state, values):
     in_band, status, scores = stop_rule.check(
         config, request, g_state, d_state, c_state, forget_images,
-        probe_images, check_latents, class_rate_stop)
-    write(calls, {'forget_auc': status['forget_auc'],
-                  **{k: v for k, v in status.items() if k.endswith('rate')}})
-    progress.update(calls, {**values, 'forget_auc': status['forget_auc']})
+        probe_images, check_latents, class_rate_stop, quality)
+    measured = {k: v for k, v in status.items()
+                if k == 'forget_auc' or k.endswith(('_rate', '_ratio'))}
+    write(calls, measured)
+    progress.update(calls, {**values, **measured})
     return in_band, stop_rule.Kept(calls, None, status, scores)
 
   calls, in_band, overshoot, kept = 0, False, False, None

@@ -60,7 +60,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     need(0 <= config_value(config, field) <= 1, field,
          'must be a share in [0, 1].')
   for field in ('unlearn.lambda_sub', 'unlearn.tolerance',
-                'unlearn.tolerance_se'):
+                'unlearn.tolerance_se', 'unlearn.fcd_stop_ratio'):
     need(config_value(config, field) >= 0, field, 'must be >= 0.')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')

@@ -640,6 +640,46 @@ def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
   assert {first.request.name, second.request.name} <= set(recorded)
 
 
+def test_the_quality_guard_waits_for_samples_as_good_as_the_original_s(
+    trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  request = _request(exp, 'class:3')
+  others = heldout.images_of_other_kinds(exp.train_split,
+                                         exp.holdout.probe_ids, request)
+  config = config.copy_and_resolve_references()
+  # Only the guard can hold the loop: any AUC and class share pass.
+  config.unlearn.tolerance = 0.5
+  config.unlearn.class_rate_stop = 1.0
+  config.unlearn.fcd_stop_ratio = 1.5
+  latents = jax.random.normal(jax.random.key(5),
+                              (config.unlearn.check_size,
+                               config.model.latent_dim))
+  guard = stop_rule.quality_guard(config, request, g_state, c_state, latents,
+                                  others)
+  check = lambda g: stop_rule.check(
+      config, request, g, d_state, c_state,
+      sampling.rows(exp.train_split.images, request.forget_ids),
+      _probe(exp, request), latents, 1.0, guard)[:2]
+  stop, status = check(g_state)
+  assert stop and status['check_fcd_ratio'] == pytest.approx(1.0)
+  untrained, _ = gan.create_train_states(config, jax.random.key(1))
+  stop, status = check(untrained)
+  # Measured: 2.76 times the original's FCD.
+  assert not stop and status['check_fcd_ratio'] > 1.5, status
+  # In the loop: a ratio below the original's own is never met, so the loop
+  # runs every pass and records the ratio it last saw.
+  config.unlearn.fcd_stop_ratio = 0.5
+  config.unlearn.epochs = 1
+  _, record = unlearn.unlearn_request(
+      config, request, (g_state, d_state), c_state, exp.train_split.images,
+      exp.train_ids, _probe(exp, request), other_probe_images=others)
+  assert record['steps'] > 0 and not record['in_band']
+  assert record['check_fcd_ratio'] > 0.5
+  config.unlearn.fcd_stop_ratio = 0.0
+  assert stop_rule.quality_guard(config, request, g_state, c_state, latents,
+                                 others) is None
+
+
 def test_a_probe_class_target_is_c_s_own_error_on_the_other_classes(trained):
   config, _, exp, original, c_state = trained
   ids = exp.holdout.probe_ids
