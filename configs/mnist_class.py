@@ -5,15 +5,15 @@
 The same GAN and training as configs/mnist_item.py (a workdir that holds its
 original and C reuses them). On an idle 2-core CPU: C about 6 minutes, the
 original about 70 minutes (results/benchmarks/convergence-mnist_item.json),
-the unlearning 95 s (29 s of it the substitution pool), the retrain (fewer
-images) 59 minutes, the evaluation about an hour (shared with other runs);
-one H200 runs it in `bash benchmarks/gpu.sh` (not yet run). The recorded run
-(docs/results.md, "mnist_class", one retrained model): 115 steps, 37x faster
-than the retrain; the unlearned model draws 2.5% 7s (retrained 2.0%), all but
-a few on latents where the original draws 7s, and its retained classes' FCD
-is 1.49x the retrained model's; the class is not gone: classifiers trained on
-its samples recognise 62-79% of real 7s (three, each on its own samples), on
-the retrained model's 31-51%.
+the unlearning about 3 minutes (two thirds of it the 262,144-latent pool and
+the substitute search), the retrain (fewer images) 59 minutes, the evaluation
+about 15 minutes; one H200 runs it in `bash benchmarks/gpu.sh` (not yet run).
+The recorded run (docs/results.md, "mnist_class", one retrained model): 140
+steps, 19x faster than the retrain; the unlearned model draws 1.5% 7s
+(retrained 2.0%), nearly all on latents where the original draws 7s, and its
+retained classes' FCD is 1.30x the retrained model's; the class is not gone:
+classifiers trained on its samples recognise 47-79% of real 7s (three, each
+on its own samples), on the retrained model's 31-51%.
 """
 
 from configs import mnist_item
