@@ -31,6 +31,7 @@ from gan_unlearn_jax import reference
 from gan_unlearn_jax import report
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
+from gan_unlearn_jax import stop_rule
 from gan_unlearn_jax import timings
 from gan_unlearn_jax import train
 from gan_unlearn_jax import unlearn
@@ -197,11 +198,9 @@ class Experiment:
     # Data, gathered outside the timing like the training set.
     probe = heldout.images_of_kind(self.train_split, self.holdout.probe_ids,
                                    request)
-    others = None
-    if self.config.unlearn.fcd_stop_ratio or (
-        request.kind == 'class' and self.config.unlearn.class_rate_stop_probe):
-      others = heldout.images_of_other_kinds(
-          self.train_split, self.holdout.probe_ids, request)
+    others = (heldout.images_of_other_kinds(self.train_split,
+                                            self.holdout.probe_ids, request)
+              if stop_rule.needs_other_kinds(self.config, request) else None)
     trained = self._training_index(np.setdiff1d(self.train_ids,
                                                 request.earlier_ids))
     # The original's pool serves every request unlearned from the original.

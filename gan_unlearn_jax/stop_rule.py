@@ -80,6 +80,13 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   return stop, status, scores
 
 
+def needs_other_kinds(config, request) -> bool:
+  """Whether the rule reads the probe half's images of the kept content: for
+  the quality guard, or for a class target set by `C`'s errors on them."""
+  return bool(config.unlearn.fcd_stop_ratio) or (
+      request.kind == 'class' and config.unlearn.class_rate_stop_probe)
+
+
 def quality_guard(config, request, g_state, c_state, check_latents,
                   other_probe_images) -> Optional[QualityGuard]:
   """The `unlearn.fcd_stop_ratio` guard of a request from `g_state` (None

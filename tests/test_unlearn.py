@@ -675,7 +675,12 @@ def test_the_quality_guard_waits_for_samples_as_good_as_the_original_s(
       exp.train_ids, _probe(exp, request), other_probe_images=others)
   assert record['steps'] > 0 and not record['in_band']
   assert record['check_fcd_ratio'] > 0.5
+  with pytest.raises(ValueError, match='kept content'):
+    stop_rule.quality_guard(config, request, g_state, c_state, latents, None)
+  # The pipeline loads the kept content's probe images for any request.
+  assert stop_rule.needs_other_kinds(config, _request(exp, 'random:32'))
   config.unlearn.fcd_stop_ratio = 0.0
+  assert not stop_rule.needs_other_kinds(config, _request(exp, 'random:32'))
   assert stop_rule.quality_guard(config, request, g_state, c_state, latents,
                                  others) is None
 
