@@ -132,7 +132,8 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
                                  update_g: bool = True,
                                  sub_batch_norm: str = 'batch',
                                  forget_batch_norm: str = 'separate',
-                                 matched_fake_label: bool = False):
+                                 matched_fake_label: bool = False,
+                                 sub_batch_size: Optional[int] = None):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
   device from the replicated arrays.
 
@@ -141,7 +142,7 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
   `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
   through a fresh permutation of the forget set each pass; remaining and
   substitution batches are drawn at random; all three have `batch_size`
-  (global) images. With `matched_fake_label`, a random batch of
+  (global) images, the substitution batch `sub_batch_size` if given. With `matched_fake_label`, a random batch of
   `nonmember_images` is held at its `nonmember_targets`, and the forget
   batch's targets are `matched_fake_targets` against those.
   """
@@ -158,7 +159,8 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
     remain_ids = local(arrays['remain_index'][jax.random.randint(
         remain_rng, (batch_size,), 0, arrays['remain_index'].shape[0])])
     sub_ids = local(jax.random.randint(
-        sub_rng, (batch_size,), 0, arrays['sub_latents'].shape[0]))
+        sub_rng, (sub_batch_size or batch_size,), 0,
+        arrays['sub_latents'].shape[0]))
     batch = {
         'forget_images': arrays['forget_images'][forget_ids],
         'fake_targets': arrays['fake_targets'][forget_ids],
@@ -297,7 +299,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
         sub_batch_norm=config.substitution.batch_norm,
         forget_batch_norm=cfg.forget_batch_norm,
-        matched_fake_label=cfg.fake_label == 'matched')
+        matched_fake_label=cfg.fake_label == 'matched',
+        sub_batch_size=config.substitution.batch_size)
              for kind in set(schedule)}
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,

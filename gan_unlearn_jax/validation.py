@@ -56,6 +56,10 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value >= 0, field,
          'must be a non-negative integer.')
+  for field in ('substitution.search_size', 'substitution.batch_size'):
+    value = config_value(config, field)
+    need(value is None or (isinstance(value, int) and value > 0), field,
+         'must be None or a positive integer.')
   for field in ('unlearn.class_rate_stop', 'unlearn.canary_rate_stop'):
     need(0 <= config_value(config, field) <= 1, field,
          'must be a share in [0, 1].')
@@ -74,8 +78,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
        'samples: use at least classifier.batch_size '
        f'({config.classifier.batch_size}).')
   devices = jax.device_count()
-  for field in ('train.batch_size', 'unlearn.batch_size'):
-    need(config_value(config, field) % devices == 0, field,
+  for field in ('train.batch_size', 'unlearn.batch_size',
+                'substitution.batch_size'):
+    need((config_value(config, field) or 0) % devices == 0, field,
          f'the global batch must split evenly over the {devices} devices '
          f'(per-device batch = global batch / device count); use a multiple '
          f'of {devices}.')

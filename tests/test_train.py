@@ -63,6 +63,8 @@ def test_real_mnist_training_moves_losses(test_config):
     ('unlearn.tolerance_se', -1.0, '>= 0'),
     ('unlearn.learning_rate', 0.0, 'positive'),
     ('unlearn.d_learning_rate', -1e-3, 'positive'),
+    ('substitution.search_size', 0, 'None or a positive integer'),
+    ('substitution.batch_size', -64, 'None or a positive integer'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')

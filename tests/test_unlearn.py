@@ -1,5 +1,6 @@
 """Cascaded unlearning on real MNIST with a tiny GAN trained once per module."""
 
+import dataclasses
 import functools
 import json
 import os
@@ -22,6 +23,7 @@ from gan_unlearn_jax import fake_labels
 from gan_unlearn_jax import gan
 from gan_unlearn_jax import heldout
 from gan_unlearn_jax import metrics
+from gan_unlearn_jax import parallel
 from gan_unlearn_jax import precomputation
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
@@ -165,14 +167,46 @@ def test_nearest_keys_are_found_in_chunks_exactly():
   # More queries than one chunk, and not a multiple of it.
   queries = np.random.default_rng(0).normal(size=(2500, 8)).astype(np.float32)
   keys = np.random.default_rng(1).normal(size=(3000, 8)).astype(np.float32)
-  allowed = np.random.default_rng(2).random(3000) < 0.7
   distances = metrics.squared_distances(queries.astype(np.float64),
                                         keys.astype(np.float64))
   np.testing.assert_array_equal(precomputation._nearest(queries, keys),
                                 distances.argmin(1))
-  np.testing.assert_array_equal(
-      precomputation._nearest(queries, keys, allowed),
-      np.where(allowed[None], distances, np.inf).argmin(1))
+
+
+def test_the_substitution_batch_has_its_own_size(trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  request = _request(exp, 'random:16')
+  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
+                                  exp.train_split.images, exp.train_ids,
+                                  _probe(exp, request))
+  args = parallel.replicate((
+      g_state, d_state, {'train_images': exp.train_split.images,
+                         **dataclasses.asdict(pre)},
+      jax.random.key(0), jnp.zeros((), jnp.int32)))
+  # 48 substitution latents beside batches of 16, and only when asked for.
+  shown = f'f32[48,{config.model.latent_dim}]'
+  for sub_batch_size in (None, 48):
+    step = unlearn.make_pmapped_unlearning_step(
+        1.0, 16, 1, sub_batch_size=sub_batch_size)
+    jaxpr = str(jax.make_jaxpr(step)(*args))
+    assert (shown in jaxpr) == (sub_batch_size == 48)
+
+def test_substitutes_are_the_nearest_of_the_searched_latents(trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  forget_class = int(np.argmax(_class_shares(g_state, c_state)))
+  config = config.copy_and_resolve_references()
+  config.substitution.search_size = 40
+  request = _request(exp, f'class:{forget_class}')
+  pool = precomputation.substitution_pool(config, g_state, c_state)
+  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
+                                  exp.train_split.images, exp.train_ids,
+                                  _probe(exp, request), pool)
+  # The first 40 pool latents of other classes, and nothing beyond them.
+  searched = np.flatnonzero(pool.classes != forget_class)[:40]
+  nearest = searched[metrics.squared_distances(
+      np.asarray(pre.sub_latents, np.float64),
+      np.asarray(pool.latents, np.float64)[searched]).argmin(1)]
+  np.testing.assert_allclose(pre.sub_targets, np.asarray(pool.images)[nearest])
 
 
 def test_fake_label_modes_follow_their_definitions(trained):
