@@ -59,14 +59,18 @@ class Precomputed:
 
 
 @jax.jit
-def _nearest(queries: jax.Array, keys: jax.Array) -> jax.Array:
-  """Index of the nearest (L2) key for each query, `[n_queries]`.
+def _nearest(queries: jax.Array, keys: jax.Array,
+             allowed: Optional[jax.Array] = None) -> jax.Array:
+  """Index of the nearest (L2) allowed key for each query, `[n_queries]`.
 
   1,024 queries at a time, so that memory stays at 1,024 rows of distances
   however many latents a class request substitutes.
   """
   def nearest(query):
-    return jnp.argmin(metrics.squared_distances(query[None], keys)[0])
+    distances = metrics.squared_distances(query[None], keys)[0]
+    if allowed is not None:
+      distances = jnp.where(allowed, distances, jnp.inf)
+    return jnp.argmin(distances)
   return jax.lax.map(nearest, queries, batch_size=1024)
 
 
@@ -177,16 +181,18 @@ def precompute(config: ml_collections.ConfigDict,
   else:
     sub_latents, allowed = _class_substitution(config, request, pool)
 
-  # Substitutes are searched among `substitution.search_size` of them.
-  keys = np.flatnonzero(allowed)[:sub.search_size]
   if sub.target_space == 'latent':
     queries, candidates = sub_latents, pool.latents
   else:
     queries = classifier.features(c_state,
                                   sampling.generate(g_state, sub_latents))
     candidates = pool.features
-  targets = keys[np.asarray(_nearest(queries,
-                                     sampling.rows(candidates, keys)))]
+  if sub.search_size is None:
+    targets = _nearest(queries, candidates, allowed)
+  else:  # A fixed count of keys: one compilation for every request.
+    keys = np.resize(np.flatnonzero(allowed), sub.search_size)
+    targets = keys[np.asarray(_nearest(queries,
+                                       sampling.rows(candidates, keys)))]
   fake_targets = fake_labels.fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,

@@ -91,8 +91,9 @@ def test_the_stop_rule_stops_inside_its_band(memorised):
 
 def test_an_overshoot_is_rolled_back_never_a_success(memorised):
   # A band of width 0 no AUC lies in; the `zero` fake label drives the AUC
-  # from 0.885 down through 0.5 (measured: below it at step 50).
-  (_, d_state), record = _unlearn(memorised, epochs=40, tolerance=0.0,
+  # from 0.885 down through 0.5 (measured: below it at step 50 on one CPU;
+  # another's rounding takes longer).
+  (_, d_state), record = _unlearn(memorised, epochs=80, tolerance=0.0,
                                   tolerance_se=0.0)
   assert record['overshoot'] and not record['in_band']
   assert 0 < record['steps'] < record['steps_run']

@@ -167,10 +167,14 @@ def test_nearest_keys_are_found_in_chunks_exactly():
   # More queries than one chunk, and not a multiple of it.
   queries = np.random.default_rng(0).normal(size=(2500, 8)).astype(np.float32)
   keys = np.random.default_rng(1).normal(size=(3000, 8)).astype(np.float32)
+  allowed = np.random.default_rng(2).random(3000) < 0.7
   distances = metrics.squared_distances(queries.astype(np.float64),
                                         keys.astype(np.float64))
   np.testing.assert_array_equal(precomputation._nearest(queries, keys),
                                 distances.argmin(1))
+  np.testing.assert_array_equal(
+      precomputation._nearest(queries, keys, allowed),
+      np.where(allowed[None], distances, np.inf).argmin(1))
 
 
 def test_the_substitution_batch_has_its_own_size(trained):
