@@ -142,9 +142,10 @@ def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
   `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
   through a fresh permutation of the forget set each pass; remaining and
   substitution batches are drawn at random; all three have `batch_size`
-  (global) images, the substitution batch `sub_batch_size` if given. With `matched_fake_label`, a random batch of
-  `nonmember_images` is held at its `nonmember_targets`, and the forget
-  batch's targets are `matched_fake_targets` against those.
+  (global) images, the substitution batch `sub_batch_size` if given. With
+  `matched_fake_label`, a random batch of `nonmember_images` is held at its
+  `nonmember_targets`, and the forget batch's targets are
+  `matched_fake_targets` against those.
   """
   local = lambda rows: parallel.local_rows(rows, parallel.AXIS)
 

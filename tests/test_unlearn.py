@@ -195,6 +195,7 @@ def test_the_substitution_batch_has_its_own_size(trained):
     jaxpr = str(jax.make_jaxpr(step)(*args))
     assert (shown in jaxpr) == (sub_batch_size == 48)
 
+
 def test_substitutes_are_the_nearest_of_the_searched_latents(trained):
   config, _, exp, (g_state, d_state), c_state = trained
   forget_class = int(np.argmax(_class_shares(g_state, c_state)))
