@@ -86,9 +86,10 @@ def fit_models(config: ml_collections.ConfigDict, workdir: str,
                ) -> list[tuple[TrainState, TrainState]]:
   """`fit` of each model k (`states[k]`, seed `seeds[k]`, checkpoint
   `names[k]`), as one program: more than one model train side by side,
-  vmapped over a model axis, and each ends as it would have alone (within
-  float tolerance). The models resume together from their latest common
-  step.
+  vmapped over a model axis. From the same states each takes the steps it
+  would take alone, within float rounding; over a whole run GAN training
+  amplifies the rounding, so a vmapped model is another draw, not the same
+  digits. The models resume together from their latest common step.
   """
   global_batch = config.train.batch_size
   steps_per_epoch = len(example_ids) // global_batch

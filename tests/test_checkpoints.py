@@ -58,32 +58,37 @@ def test_killed_run_resumes_to_the_same_parameters(small_config, tmp_path,
   assert os.listdir(tmp_path / 'b' / 'samples') == ['original_epoch002.png']
 
 
-def test_vmapped_models_train_as_each_alone_and_resume_together(
+def test_vmapped_models_step_as_each_alone_and_resume_together(
     small_config, tmp_path, monkeypatch):
   images = input_pipeline.load_split(small_config.data, 'train').images
   ids, seeds = np.arange(256), [3, 4]
-  fresh = lambda seed: gan.create_train_states(small_config,
-                                               rngs.key(seed, 'init'))
-  alone = []
-  for seed in seeds:
-    small_config.seed = seed
-    alone.append(train.fit(small_config, str(tmp_path / 'alone'),
-                           f'seed{seed}', fresh(seed), images, ids, 16))
   names = [f'seed{seed}' for seed in seeds]
-  together = lambda: train.fit_models(
-      small_config, str(tmp_path / 'together'), names,
-      [fresh(seed) for seed in seeds], seeds, images, ids, 16)
-  first = together()
-  for one, vmapped in zip(alone, first):
-    chex.assert_trees_all_close(jax.tree.leaves(one), jax.tree.leaves(vmapped),
-                                atol=1e-5)
+  fresh = lambda: [gan.create_train_states(small_config, rngs.key(seed, 'init'))
+                   for seed in seeds]
+  together = lambda states, num_steps: train.fit_models(
+      small_config, str(tmp_path / 'together'), names, states, seeds, images,
+      ids, num_steps)
+  # Each 4 steps from the same states end as each model's 4 steps alone.
+  # Over the whole run they need not: GAN training amplifies float rounding
+  # (2e-7 after 7 steps became 5e-4 after 8 on one CPU).
+  first = fresh()
+  for _ in range(4):
+    alone = []
+    for seed, name, states in zip(seeds, names, first):
+      small_config.seed = seed
+      alone.append(train.fit(small_config, str(tmp_path / 'alone'), name,
+                             states, images, ids, 4))
+    first = together(first, 4)
+    for one, vmapped in zip(alone, first):
+      chex.assert_trees_all_close(jax.tree.leaves(one),
+                                  jax.tree.leaves(vmapped), atol=1e-5)
   # Killed between the two models' last saves: both resume from step 12.
   shutil.rmtree(checkpoints.directory(str(tmp_path / 'together'),
                                       f'{names[1]}/16'))
   real_save, saved = checkpoints.save, []
   monkeypatch.setattr(checkpoints, 'save', lambda mngr, step, tree: (
       saved.append(step), real_save(mngr, step, tree)))
-  resumed = together()
+  resumed = together(fresh(), 16)
   assert saved == [16, 16]
   chex.assert_trees_all_equal(jax.tree.leaves(resumed), jax.tree.leaves(first))
   assert int(resumed[1][1].step) == 16
