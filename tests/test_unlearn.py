@@ -119,14 +119,26 @@ def test_staged_cascade_runs_all_d_steps_then_all_g_steps(trained):
   assert int(g_state.step) - int(original[0].step) == 2
 
 
-def test_class_substitution_latents_generate_the_class(trained):
+def _class_precompute(trained, pool=None, **substitution_fields):
+  """(config, request, precomputation) of a request to forget the class the
+  tiny GAN draws most often (so that the pool holds some), with
+  `substitution_fields` set."""
   config, _, exp, (g_state, d_state), c_state = trained
-  # The class the tiny GAN draws most often, so that the pool holds some.
+  config = config.copy_and_resolve_references()
+  for key, value in substitution_fields.items():
+    config.substitution[key] = value
   forget_class = int(np.argmax(_class_shares(g_state, c_state)))
   request = _request(exp, f'class:{forget_class}')
   pre = precomputation.precompute(config, request, g_state, d_state, c_state,
-                           exp.train_split.images, exp.train_ids,
-                           _probe(exp, request))
+                                  exp.train_split.images, exp.train_ids,
+                                  _probe(exp, request), pool)
+  return config, request, pre
+
+
+def test_class_substitution_latents_generate_the_class(trained):
+  _, _, _, (g_state, _), c_state = trained
+  config, request, pre = _class_precompute(trained)
+  forget_class = request.forget_class
   assert pre.sub_latents.shape == (config.substitution.num_class_latents,
                                    config.model.latent_dim)
   assert _class_rate_of(pre.sub_latents, g_state, c_state,
@@ -141,20 +153,15 @@ def test_class_substitution_latents_generate_the_class(trained):
 
 
 def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
-  config, _, exp, (g_state, d_state), c_state = trained
-  forget_class = int(np.argmax(_class_shares(g_state, c_state)))
-  config = config.copy_and_resolve_references()
-  config.substitution.num_anchor_latents = 48
-  request = _request(exp, f'class:{forget_class}')
-  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
-                           exp.train_split.images, exp.train_ids,
-                           _probe(exp, request))
+  _, _, _, (g_state, _), c_state = trained
+  config, request, pre = _class_precompute(trained, num_anchor_latents=48)
   count = config.substitution.num_class_latents
   assert pre.sub_latents.shape[0] == pre.sub_targets.shape[0] == count + 48
   anchors = pre.sub_latents[count:]
   np.testing.assert_allclose(pre.sub_targets[count:],
                              sampling.generate(g_state, anchors), atol=1e-5)
-  assert _class_rate_of(anchors, g_state, c_state, forget_class) == 0.0
+  assert _class_rate_of(anchors, g_state, c_state,
+                        request.forget_class) == 0.0
 
 
 def _class_rate_of(latents, g_state, c_state, forget_class):
@@ -197,17 +204,11 @@ def test_the_substitution_batch_has_its_own_size(trained):
 
 
 def test_substitutes_are_the_nearest_of_the_searched_latents(trained):
-  config, _, exp, (g_state, d_state), c_state = trained
-  forget_class = int(np.argmax(_class_shares(g_state, c_state)))
-  config = config.copy_and_resolve_references()
-  config.substitution.search_size = 40
-  request = _request(exp, f'class:{forget_class}')
+  config, _, _, (g_state, _), c_state = trained
   pool = precomputation.substitution_pool(config, g_state, c_state)
-  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
-                                  exp.train_split.images, exp.train_ids,
-                                  _probe(exp, request), pool)
+  _, request, pre = _class_precompute(trained, pool, search_size=40)
   # The first 40 pool latents of other classes, and nothing beyond them.
-  searched = np.flatnonzero(pool.classes != forget_class)[:40]
+  searched = np.flatnonzero(pool.classes != request.forget_class)[:40]
   nearest = searched[metrics.squared_distances(
       np.asarray(pre.sub_latents, np.float64),
       np.asarray(pool.latents, np.float64)[searched]).argmin(1)]
