@@ -117,6 +117,7 @@ def _section(name: str, report: dict) -> list[str]:
   metrics = report['metrics']
   unlearned = metrics.get('unlearned', {})
   num_retrained = len(metrics.get('retrained_models', []))
+  half = report['config']['evaluation'].get('nonmembers', 'evaluation')
   lines = [
       f'## {name}', '',
       f"- command: `{stamp['command']}`",
@@ -132,12 +133,11 @@ def _section(name: str, report: dict) -> list[str]:
       f"{report['unlearning']['stop_auc_ci95'][1]:.3f}], band "
       f"[{report['unlearning']['forget_auc_band'][0]:.3f}, "
       f"{report['unlearning']['forget_auc_band'][1]:.3f}]",
-      f"- {unlearned.get('num_members', 'n/a')} members against "
-      f"{unlearned.get('num_nonmembers', 'n/a')} holdout non-members ("
-      f"{report['config']['evaluation'].get('nonmembers', 'evaluation')} "
-      'half); '
-      f"{unlearned.get('num_remaining', 'n/a')} remaining images; "
-      f"{num_retrained} retrained models; {report['num_samples']} samples "
+      '- ' + (f"{unlearned['num_members']} members against "
+              f"{unlearned['num_nonmembers']} holdout non-members ({half}"
+              f" half); {unlearned['num_remaining']} remaining images; "
+              if 'num_members' in unlearned else 'no membership attacks; ')
+      + f"{num_retrained} retrained models; {report['num_samples']} samples "
       'a model',
       "- seconds: " + ', '.join(f'{k} {v:.0f}' for k, v in
                                  sorted(report['timings_s'].items()))
@@ -160,11 +160,12 @@ def _section(name: str, report: dict) -> list[str]:
                  f"{cell('unlearned', key)} | {cell('finetuned', key)} | "
                  f"{cell('retrained', key)} [{low:.4g}, {high:.4g}] | "
                  f"{report['position'].get('unlearned', {}).get(key, 'n/a')} |")
+  attacks = report['membership_gaps'].get('unlearned', {})
+  if not attacks:
+    return lines + ['']
   lines += ['', 'Membership AUC gap to the retrained mean, paired bootstrap '
-            '95% interval:', '', '| model | '
-            + ' | '.join(report['membership_gaps'].get('unlearned', {}))
-            + ' |', '|---' * (1 + len(report['membership_gaps'].get(
-                'unlearned', {}))) + '|']
+            '95% interval:', '', '| model | ' + ' | '.join(attacks) + ' |',
+            '|---' * (1 + len(attacks)) + '|']
   for model, gaps in report['membership_gaps'].items():
     lines.append(f'| {model} | ' + ' | '.join(
         f"{g['gap']:+.3f} [{g['ci95'][0]:+.3f}, {g['ci95'][1]:+.3f}]"

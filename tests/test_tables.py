@@ -105,3 +105,18 @@ def test_the_spread_table_says_where_a_class_comes_from():
   assert table.splitlines()[3].endswith('| 0.0000 | 3.00 | - |')
   assert 'rate' not in tables.spread_table({'forget_class': None,
                                             'rows': [row]})
+
+
+def test_a_run_without_membership_attacks_shows_no_membership_table():
+  reports = tables.load_reports(ROOT / 'results')
+  with_attacks = '\n'.join(tables._section('run', reports['mnist_class']))
+  assert 'Membership AUC gap' in with_attacks
+  assert '1000 members against' in with_attacks
+  report = copy.deepcopy(reports['mnist_class'])
+  report['membership_gaps'] = {}
+  for model in ('original', 'unlearned', 'finetuned', 'retrained'):
+    for key in ('num_members', 'num_nonmembers', 'num_remaining'):
+      report['metrics'][model].pop(key)
+  section = '\n'.join(tables._section('run', report))
+  assert 'Membership AUC gap' not in section
+  assert '- no membership attacks; 1 retrained models;' in section
