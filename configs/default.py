@@ -108,6 +108,8 @@ def get_config() -> ml_collections.ConfigDict:
   # label can push the forget-set AUC from above the limit to far below 0.5.
   config.unlearn.check_every = 1
   config.unlearn.check_size = 512  # Images (and samples) per check.
+  # Checks in a row that must hold before the loop stops (1: the first).
+  config.unlearn.checks_in_a_row = 1
   # Stop when the forget-set AUC <= 0.5 + max(tolerance, tolerance_se x its
   # standard error when D cannot tell them apart): 64 forget images against
   # 512 probe images have 0.038, so 1.645 (one-sided 95%) allows 0.063.

@@ -23,13 +23,12 @@ class QualityGuard:
   max_ratio: float
 
 
-def sample_fcd(c_state, samples, real_features, forget_class=None) -> float:
-  """FCD of `samples` (those `C` does not assign to `forget_class`, if
-  given) to `real_features`."""
+def sample_fcd(c_state, samples, real_features, dropped=None) -> float:
+  """FCD of `samples` (less those where `dropped` is set) to
+  `real_features`."""
   features = np.asarray(classifier.features(c_state, samples))
-  if forget_class is not None:
-    classes = np.argmax(classifier.predict_logits(c_state, samples), -1)
-    features = features[classes != forget_class]
+  if dropped is not None:
+    features = features[~dropped]
   return metrics.frechet_distance(features, real_features)
 
 
@@ -62,9 +61,10 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   stop = abs(auc - 0.5) <= margin
   samples = (None if check_latents is None else
              sampling.generate(g_state, check_latents))
+  # C reads each sample once, for the class share and the quality guard.
+  in_class = _in_class(c_state, samples, request.forget_class)
   if request.kind == 'class':
-    status['forget_class_rate'] = _class_share(c_state, samples,
-                                               request.forget_class)
+    status['forget_class_rate'] = float(np.mean(in_class))
     status['class_rate_stop'] = class_rate_stop
   if request.canaries:
     status['canary_rate'] = float(np.mean(canaries.has_mark(samples)))
@@ -75,7 +75,7 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   if quality is not None:
     status['check_fcd_ratio'] = sample_fcd(
         c_state, samples, quality.real_features,
-        request.forget_class) / quality.original_fcd
+        in_class) / quality.original_fcd
     stop = stop and status['check_fcd_ratio'] <= quality.max_ratio
   return stop, status, scores
 
@@ -98,8 +98,9 @@ def quality_guard(config, request, g_state, c_state, check_latents,
     raise ValueError('unlearn.fcd_stop_ratio needs check latents and the '
                      'probe images of the kept content.')
   real = np.asarray(classifier.features(c_state, other_probe_images))
-  original = sample_fcd(c_state, sampling.generate(g_state, check_latents),
-                        real, request.forget_class)
+  samples = sampling.generate(g_state, check_latents)
+  original = sample_fcd(c_state, samples, real,
+                        _in_class(c_state, samples, request.forget_class))
   return QualityGuard(real, original, config.unlearn.fcd_stop_ratio)
 
 
@@ -114,14 +115,17 @@ def class_rate_target(config, request, c_state, other_probe_images) -> float:
   if other_probe_images is None:
     raise ValueError('unlearn.class_rate_stop_probe needs the probe images '
                      'of the other classes.')
-  return max(rate_stop, _class_share(c_state, other_probe_images,
-                                     request.forget_class))
+  return max(rate_stop, float(np.mean(_in_class(
+      c_state, other_probe_images, request.forget_class))))
 
 
-def _class_share(c_state, images, forget_class: int) -> float:
-  """The share of `images` that `C` assigns to `forget_class`."""
+def _in_class(c_state, images, forget_class: Optional[int]):
+  """Whether `C` assigns each of `images` to `forget_class` (None without a
+  class or images)."""
+  if forget_class is None or images is None:
+    return None
   classes = jnp.argmax(classifier.predict_logits(c_state, images), -1)
-  return float(jnp.mean(classes == forget_class))
+  return np.asarray(classes == forget_class)
 
 
 @dataclasses.dataclass

@@ -127,13 +127,11 @@ def cascaded_unlearning_step(
 # Cached by the static arguments, so that later requests of the same shape in
 # this process reuse the compiled step ("warm" unlearning).
 @functools.lru_cache
-def make_pmapped_unlearning_step(lambda_sub: float, batch_size: int,
-                                 steps_per_pass: int, update_d: bool = True,
-                                 update_g: bool = True,
-                                 sub_batch_norm: str = 'batch',
-                                 forget_batch_norm: str = 'separate',
-                                 matched_fake_label: bool = False,
-                                 sub_batch_size: Optional[int] = None):
+def make_pmapped_unlearning_step(
+    lambda_sub: float, batch_size: int, steps_per_pass: int,
+    update_d: bool = True, update_g: bool = True, sub_batch_norm: str = 'batch',
+    forget_batch_norm: str = 'separate', matched_fake_label: bool = False,
+    sub_batch_size: Optional[int] = None):
   """`cascaded_unlearning_step` over all local devices, batches gathered on
   device from the replicated arrays.
 
@@ -234,9 +232,9 @@ def unlearn_request(config: ml_collections.ConfigDict,
   `unlearn.fcd_stop_ratio`.
 
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
-  band, or after `unlearn.epochs`; an AUC below the band is an overshoot,
-  and the request then ends in the state closest to the band checked before
-  it (the original, if that was the first check).
+  band (after a step: `unlearn.checks_in_a_row` checks in a row), or after
+  `unlearn.epochs`; an AUC below the band is an overshoot, and the request
+  then ends in the state closest to the band checked before it.
 
   Returns the unlearned states and the record: `steps` (calls of the step
   that led to the returned states), `steps_run` (all calls, rolled-back ones
@@ -278,7 +276,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
     progress.update(calls, {**values, **measured})
     return in_band, stop_rule.Kept(calls, None, status, scores)
 
-  calls, in_band, overshoot, kept = 0, False, False, None
+  calls, in_band, in_row, overshoot, kept = 0, False, 0, False, None
   precomputed, precompute_s = None, 0.0
   if by_rule:
     # Checked before anything else: a forget set that the original already
@@ -320,7 +318,9 @@ def unlearn_request(config: ml_collections.ConfigDict,
           progress.update(calls, values)
           continue
         states = jax_utils.unreplicate((g_state, d_state))
-        in_band, now = check(calls, *states, values)
+        now_in_band, now = check(calls, *states, values)
+        in_row = in_row + 1 if now_in_band else 0
+        in_band = in_row >= cfg.checks_in_a_row
         overshoot = now.status['forget_auc'] < now.status['forget_auc_band'][0]
         if not overshoot and now.distance <= best.distance:
           now.states = jax.device_get(states)  # Kept beyond the donation.

@@ -394,6 +394,26 @@ def test_request_the_original_cannot_tell_apart_takes_no_step(trained):
       workdir, f'unlearned/{request.name}'))
 
 
+@pytest.mark.parametrize('in_a_row, steps', [(1, 1), (2, 4), (3, 5)])
+def test_the_loop_stops_after_checks_in_a_row(trained, monkeypatch, in_a_row,
+                                              steps):
+  config, _, exp, original, c_state = trained
+  request = _request(exp, 'random:32:8')
+  config = config.copy_and_resolve_references()
+  config.unlearn.tolerance = 0.5  # No overshoot: the readings below decide.
+  config.unlearn.check_every, config.unlearn.epochs = 1, 8
+  config.unlearn.checks_in_a_row = in_a_row
+  readings = iter([False, True, False, True, True, True, False])
+  real_check = stop_rule.check
+  monkeypatch.setattr(stop_rule, 'check', lambda *args: (
+      next(readings), *real_check(*args)[1:]))
+  _, record = unlearn.unlearn_request(
+      config, request, original, c_state, exp.train_split.images,
+      exp.train_ids, _probe(exp, request))
+  assert record['steps'] == record['steps_run'] == steps
+  assert record['in_band'] and not record['overshoot']
+
+
 @pytest.mark.parametrize('fresh', [False, True])
 def test_fresh_optimizer_restarts_the_adam_moments(trained, fresh):
   config, _, exp, original, _ = trained
