@@ -103,6 +103,9 @@ def get_config() -> ml_collections.ConfigDict:
   # (earlier protocol).
   config.unlearn.d_learning_rate = ml_collections.config_dict.placeholder(
       float)
+  # Steps over which both step sizes rise linearly from 1/warmup_steps of
+  # theirs (0: none). Needs new Adam moments and unlearn.learning_rate.
+  config.unlearn.warmup_steps = 0
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
   # Steps between stop-rule checks: 1, since 5 steps of the `zero` fake
   # label can push the forget-set AUC from above the limit to far below 0.5.

@@ -37,9 +37,13 @@ def _models_and_optimizer(image_shape, g_width, d_width, learning_rate, beta1,
 
 
 @functools.lru_cache
-def adam(learning_rate: float, beta1: float,
-         beta2: float) -> optax.GradientTransformation:
-  """One optax object per setting (see `_models_for`)."""
+def adam(learning_rate: float, beta1: float, beta2: float,
+         warmup_steps: int = 0) -> optax.GradientTransformation:
+  """One optax object per setting (see `_models_for`); with `warmup_steps`
+  the step size rises linearly to `learning_rate` over that many steps."""
+  if warmup_steps:
+    learning_rate = optax.linear_schedule(learning_rate / warmup_steps,
+                                          learning_rate, warmup_steps - 1)
   return optax.adam(learning_rate, b1=beta1, b2=beta2)
 
 
@@ -78,18 +82,23 @@ def create_train_states(config: ml_collections.ConfigDict,
 
 def with_optimizer(states: Sequence[TrainState],
                    learning_rates: Sequence[Optional[float]], beta1: float,
-                   beta2: float, fresh_moments: bool) -> tuple[TrainState, ...]:
-  """`states` continued with Adam at `learning_rates` (None: as they are).
+                   beta2: float, fresh_moments: bool,
+                   warmup_steps: int = 0) -> tuple[TrainState, ...]:
+  """`states` continued with Adam at `learning_rates` (None: as they are),
+  reached after `warmup_steps` (see `adam`).
 
   `fresh_moments` restarts Adam's moments; otherwise they carry over, as
-  Adam's state does not depend on its step size.
+  Adam's state does not depend on its step size (a warmup's does: it counts
+  its steps, so it needs fresh moments).
   """
-  if fresh_moments:
-    states = [state.replace(opt_state=state.tx.init(state.params))
-              for state in states]
-  return tuple(state if rate is None else state.replace(
-      tx=adam(rate, beta1, beta2)) for state, rate in zip(states,
-                                                          learning_rates))
+  def continued(state, rate):
+    if rate is not None:
+      state = state.replace(tx=adam(rate, beta1, beta2, warmup_steps))
+    if fresh_moments:
+      state = state.replace(opt_state=state.tx.init(state.params))
+    return state
+
+  return tuple(map(continued, states, learning_rates))
 
 
 def bce(logits: jax.Array, targets) -> jax.Array:

@@ -200,13 +200,14 @@ def unlearning_optimizer(config: ml_collections.ConfigDict,
   """`states` with the optimizer that unlearning (and the fine-tuning baseline,
   for a like comparison) continues them with: new Adam moments when
   `unlearn.fresh_optimizer`, step size `unlearn.learning_rate` when set
-  (D's: `unlearn.d_learning_rate`, when set)."""
+  (D's: `unlearn.d_learning_rate`), reached after `unlearn.warmup_steps`."""
   cfg = config.unlearn
   # The original's Adam moments fit the end of its training; against the new
   # loss its small second moments can make the first steps large.
   return gan.with_optimizer(
       states, (cfg.learning_rate, cfg.d_learning_rate or cfg.learning_rate),
-      config.train.beta1, config.train.beta2, cfg.fresh_optimizer)
+      config.train.beta1, config.train.beta2, cfg.fresh_optimizer,
+      cfg.warmup_steps)
 
 
 def unlearn_request(config: ml_collections.ConfigDict,
@@ -238,11 +239,10 @@ def unlearn_request(config: ml_collections.ConfigDict,
 
   Returns the unlearned states and the record: `steps` (calls of the step
   that led to the returned states), `steps_run` (all calls, rolled-back ones
-  included), `d_updates` and `g_updates` (the
-  `staged` cascade updates one model a call), `no_step_needed`, `in_band`,
-  `overshoot`, `stop_auc` with its bootstrap `stop_auc_ci95`, the returned
-  state's stop-rule status, `precompute_s`, `loop_s` and `precomputed` (the
-  arrays' summary; None without a step).
+  included), `d_updates` and `g_updates` (the `staged` cascade updates one
+  model a call), `no_step_needed`, `in_band`, `overshoot`, `stop_auc` with
+  its bootstrap `stop_auc_ci95`, the returned state's stop-rule status,
+  `precompute_s`, `loop_s` and `precomputed` (None without a step).
   """
   cfg = config.unlearn
   start = time.perf_counter()

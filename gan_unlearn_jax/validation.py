@@ -52,7 +52,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     value = config_value(config, field)
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
-  for field in ('data.canaries', 'substitution.num_anchor_latents'):
+  for field in ('data.canaries', 'substitution.num_anchor_latents',
+                'unlearn.warmup_steps'):
     value = config_value(config, field)
     need(isinstance(value, int) and value >= 0, field,
          'must be a non-negative integer.')
@@ -73,6 +74,10 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     rate = config.unlearn.get(field)
     need(rate is None or rate > 0, f'unlearn.{field}',
          f'must be None ({unset}) or positive.')
+  warmup_ready = config.unlearn.fresh_optimizer and config.unlearn.learning_rate
+  need(not config.unlearn.warmup_steps or warmup_ready, 'unlearn.warmup_steps',
+       'needs unlearn.fresh_optimizer (a warmup counts its own steps) and '
+       'unlearn.learning_rate.')
   need(config.evaluation.num_samples >= config.classifier.batch_size,
        'evaluation.num_samples', 'the downstream classifier trains on the '
        'samples: use at least classifier.batch_size '

@@ -61,6 +61,8 @@ def test_real_mnist_training_moves_losses(test_config):
     ('train.batch_size', -4, 'positive integer'),
     ('train.epochs', 0, 'positive integer'),
     ('unlearn.checks_in_a_row', 0, 'positive integer'),
+    ('unlearn.warmup_steps', -1, 'non-negative integer'),
+    ('unlearn.warmup_steps', 8, 'needs unlearn.fresh_optimizer'),
     ('unlearn.tolerance_se', -1.0, '>= 0'),
     ('unlearn.learning_rate', 0.0, 'positive'),
     ('unlearn.d_learning_rate', -1e-3, 'positive'),

@@ -433,21 +433,24 @@ def _largest_move(before, after) -> float:
       jax.tree_util.tree_leaves(before.params)))
 
 
-@pytest.mark.parametrize('learning_rate, d_learning_rate',
-                         [(None, None), (0.05, None), (0.05, 0.01),
-                          (None, 0.01)])
+@pytest.mark.parametrize('learning_rate, d_learning_rate, warmup_steps',
+                         [(None, None, 0), (0.05, None, 0), (0.05, 0.01, 0),
+                          (None, 0.01, 0), (0.05, None, 4), (0.05, 0.01, 5)])
 def test_learning_rates_set_adams_steps(trained, learning_rate,
-                                        d_learning_rate):
+                                        d_learning_rate, warmup_steps):
   config, _, exp, original, _ = trained
   request = _request(exp, 'random:16:9')
   states, record = _run(trained, request, stop='epochs', epochs=1,
                         fresh_optimizer=True, learning_rate=learning_rate,
-                        d_learning_rate=d_learning_rate)
+                        d_learning_rate=d_learning_rate,
+                        warmup_steps=warmup_steps)
   assert record['steps'] == 1
-  # Adam's first step from new moments moves each parameter by the step size.
+  # Adam's first step from new moments moves each parameter by the step size
+  # (a warmup's first: 1/warmup_steps of it).
   g_rate = learning_rate or config.train.learning_rate
   d_rate = d_learning_rate or g_rate
-  for before, after, expected in zip(original, states, (g_rate, d_rate)):
+  rates = np.array([g_rate, d_rate]) / max(warmup_steps, 1)
+  for before, after, expected in zip(original, states, rates):
     np.testing.assert_allclose(_largest_move(before, after), expected,
                                rtol=1e-3)
 
