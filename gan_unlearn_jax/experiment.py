@@ -111,11 +111,13 @@ class Experiment:
 
   def load(self, name: str):
     """The G and D states of checkpoint `name` (e.g. `retrained/<request>`)."""
-    g, d = gan.create_train_states(self.config, jax.random.key(0))
-    mode = MAKER_MODE[name.split('/')[0]]
+    kind = name.split('/')[0]
+    states = gan.create_train_states(self.config, jax.random.key(0))
+    if kind in ('unlearned', 'finetuned'):  # Saved with that optimizer.
+      states = unlearn.unlearning_optimizer(self.config, states)
     restored = checkpoints.load(
-        self.workdir, name, {'g': g, 'd': d},
-        f'run --config.mode={mode} with this workdir (or --config.mode=all)')
+        self.workdir, name, dict(zip('gd', states)), f'run --config.mode='
+        f'{MAKER_MODE[kind]} with this workdir (or --config.mode=all)')
     return restored['g'], restored['d']
 
   def _save(self, name: str, states, step: int) -> None:
@@ -149,8 +151,7 @@ class Experiment:
                               self.train_ids, reference_gan)
 
   def unlearning_record(self) -> Optional[dict]:
-    """The last unlearning's `record.json` for this request (steps, stop-rule
-    status, seconds), or None when it has not run."""
+    """This request's last `record.json` (steps, stop-rule status, seconds)."""
     return monitoring.read_json(os.path.join(checkpoints.directory(
         self.workdir, f'unlearned/{self.request.name}'), 'record.json'))
 
@@ -184,9 +185,8 @@ class Experiment:
         f'unlearned/{self.sequence[k - 1].name}')
 
   def unlearn(self):
-    """Unlearns the request; first, in order, each earlier request of the
-    sequence that this workdir has not unlearned (earlier checkpoints are
-    never touched)."""
+    """Unlearns the request, after each earlier one of the sequence that the
+    workdir lacks, in order (earlier checkpoints are never touched)."""
     for request in self.sequence:
       if request is self.request or not checkpoints.exists(
           self.workdir, f'unlearned/{request.name}'):

@@ -558,8 +558,11 @@ def test_finetuning_after_a_staged_cascade_updates_each_model_as_often(
     assert int(after.step) - int(before.step) == 2
 
 
+# A warmup's optimizer state counts its steps: the checkpoint holds that too.
+@pytest.mark.parametrize('optimizer', [{}, {'warmup_steps': 4,
+                                            'learning_rate': 1e-3}])
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
-    trained):
+    trained, optimizer):
   _, workdir, _, _, _ = trained
   original_dir = checkpoints.directory(workdir, 'original')
   def snapshot():
@@ -567,11 +570,11 @@ def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
                    os.stat(os.path.join(root, f)).st_mtime_ns)
                   for root, _, files in os.walk(original_dir) for f in files)
   before = snapshot()
-  exp = _experiment(trained, request='random:32:5')
+  exp = _experiment(trained, request='random:32:5', **optimizer)
   exp.unlearn()
   assert snapshot() == before
   restored = exp.load(f'unlearned/{exp.request.name}')
-  states, _ = _run(trained, exp.request, stop='epochs', epochs=1)
+  states, _ = _run(trained, exp.request, stop='epochs', epochs=1, **optimizer)
   chex.assert_trees_all_equal(jax.tree_util.tree_leaves(restored),
                               jax.tree_util.tree_leaves(states))
   folder = checkpoints.directory(workdir, f'unlearned/{exp.request.name}')
