@@ -137,19 +137,23 @@ def _class_substitution(config, request, pool: SubstitutionPool):
                                f'class {request.forget_class}')
 
 
+def _cycled(mask: np.ndarray, count: int) -> np.ndarray:
+  """`count` indices where `mask` holds, in order, repeated as needed: a fixed
+  count, so that every request of a kind has the same shapes."""
+  return np.resize(np.flatnonzero(mask), count)
+
+
 def _content_substitution(config, pool: SubstitutionPool,
                           draws_content: np.ndarray, content: str):
   """`substitution.num_class_latents` of the pool latents that draw the
   content to forget, and the others as their allowed substitutes."""
   sub = config.substitution
-  chosen = np.flatnonzero(draws_content)
-  if len(chosen) == 0:
+  if not draws_content.any():
     raise UserError(
         f'None of the {sub.pool_size} pool latents draws {content}; raise '
         'config.substitution.pool_size.')
-  # A fixed count, so that every such request has the same shapes.
   sub_latents = sampling.rows(pool.latents,
-                              np.resize(chosen, sub.num_class_latents))
+                              _cycled(draws_content, sub.num_class_latents))
   return sub_latents, ~draws_content
 
 
@@ -190,7 +194,7 @@ def precompute(config: ml_collections.ConfigDict,
   if sub.search_size is None:
     targets = _nearest(queries, candidates, allowed)
   else:  # A fixed count of keys: one compilation for every request.
-    keys = np.resize(np.flatnonzero(allowed), sub.search_size)
+    keys = _cycled(allowed, sub.search_size)
     targets = keys[np.asarray(_nearest(queries,
                                        sampling.rows(candidates, keys)))]
   fake_targets = fake_labels.fake_label_targets(
@@ -202,7 +206,7 @@ def precompute(config: ml_collections.ConfigDict,
   if sub.num_anchor_latents:
     # Latents of retained content, each its own substitute: the substitution
     # loss then also holds what G should keep in place.
-    anchors = np.resize(np.flatnonzero(allowed), sub.num_anchor_latents)
+    anchors = _cycled(allowed, sub.num_anchor_latents)
     sub_latents = jnp.concatenate([sub_latents,
                                    sampling.rows(pool.latents, anchors)])
     sub_targets = jnp.concatenate([sub_targets,
