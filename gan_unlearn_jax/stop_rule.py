@@ -61,7 +61,7 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   stop = abs(auc - 0.5) <= margin
   samples = (None if check_latents is None else
              sampling.generate(g_state, check_latents))
-  # C reads each sample once, for the class share and the quality guard.
+  # C labels each sample once, for the class share and the quality guard.
   in_class = _in_class(c_state, samples, request.forget_class)
   if request.kind == 'class':
     status['forget_class_rate'] = float(np.mean(in_class))
