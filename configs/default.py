@@ -106,6 +106,10 @@ def get_config() -> ml_collections.ConfigDict:
   # Steps over which both step sizes rise linearly from 1/warmup_steps of
   # theirs (0: none). Needs new Adam moments and unlearn.learning_rate.
   config.unlearn.warmup_steps = 0
+  # With a decay in (0, 1), the G that the stop rule checks and the request
+  # returns is the moving average of G's variables over the steps (the GAN
+  # swings every few steps); 0: the last step's G.
+  config.unlearn.g_average = 0.0
   config.unlearn.stop = 'heldout_match'  # or 'epochs' (run them all)
   # Steps between stop-rule checks: 1, since 5 steps of the `zero` fake
   # label can push the forget-set AUC from above the limit to far below 0.5.

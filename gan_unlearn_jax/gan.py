@@ -101,6 +101,26 @@ def with_optimizer(states: Sequence[TrainState],
   return tuple(map(continued, states, learning_rates))
 
 
+def variables(state: TrainState) -> tuple[Any, Any]:
+  """The model's variables: its parameters and BatchNorm averages."""
+  return state.params, state.batch_stats
+
+
+def with_variables(state: TrainState, model_variables) -> TrainState:
+  """`state` with `model_variables` (None: its own) as its variables."""
+  if model_variables is None:
+    return state
+  params, batch_stats = model_variables
+  return state.replace(params=params, batch_stats=batch_stats)
+
+
+@jax.jit
+def moving_average(average, model_variables, decay: float):
+  """`decay * average + (1 - decay) * model_variables`, leaf by leaf."""
+  return jax.tree.map(lambda a, v: decay * a + (1 - decay) * v, average,
+                      model_variables)
+
+
 def bce(logits: jax.Array, targets) -> jax.Array:
   """Mean sigmoid cross-entropy with (soft) targets in [0, 1]."""
   targets = jnp.broadcast_to(jnp.asarray(targets, logits.dtype), logits.shape)

@@ -4,12 +4,14 @@ held-out images of its kind (docs/method.md, "The loop and the stop rule")."""
 import dataclasses
 from typing import Any, Optional
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from gan_unlearn_jax import canaries
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import metrics
+from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
 
 
@@ -85,6 +87,17 @@ def needs_other_kinds(config, request) -> bool:
   the quality guard, or for a class target set by `C`'s errors on them."""
   return bool(config.unlearn.fcd_stop_ratio) or (
       request.kind == 'class' and config.unlearn.class_rate_stop_probe)
+
+
+def check_latents(config, request) -> Optional[jax.Array]:
+  """The latents on which a check measures G's share of the class or of the
+  mark, and its samples' quality (None when the rule reads no samples)."""
+  if request.kind == 'class' or request.canaries or (
+      config.unlearn.fcd_stop_ratio):
+    return jax.random.normal(rngs.key(config.seed, 'checks'),
+                             (config.unlearn.check_size,
+                              config.model.latent_dim))
+  return None
 
 
 def quality_guard(config, request, g_state, c_state, check_latents,

@@ -185,15 +185,6 @@ def make_pmapped_unlearning_step(
   return jax.pmap(step, axis_name=parallel.AXIS, donate_argnums=(0, 1))
 
 
-def _schedule(cascade: str, steps_per_pass: int) -> list[tuple[bool, bool]]:
-  """(update_d, update_g) of each call in one pass over the forget set."""
-  if cascade == 'interleaved':
-    return [(True, True)] * steps_per_pass
-  if cascade == 'staged':
-    return [(True, False)] * steps_per_pass + [(False, True)] * steps_per_pass
-  raise ValueError(f'unknown cascade {cascade!r}')
-
-
 def unlearning_optimizer(config: ml_collections.ConfigDict,
                          states: tuple[TrainState, TrainState]
                          ) -> tuple[TrainState, TrainState]:
@@ -221,21 +212,22 @@ def unlearn_request(config: ml_collections.ConfigDict,
                     ) -> tuple[tuple[TrainState, TrainState], dict[str, Any]]:
   """Unlearns `request` from the original G and D; writes no files.
 
-  `train_images [N, H, W, C]` are indexed by `train_ids` (what an epoch of
-  the original's training walks through); `probe_images` are holdout images
-  of the forget set's kind (the probe half) for the stop rule and the
-  `heldout` fake label. `pool`: this original's `substitution_pool`, or a
-  function that returns it (called only when a step is needed); computed
-  here when not given. `writer` receives the metrics for TensorBoard.
-  `other_probe_images`: the probe half's images of the other classes, which
-  set a class request's target with `unlearn.class_rate_stop_probe` (for
-  an item request, all of them), and the real images of
-  `unlearn.fcd_stop_ratio`.
+  `train_images [N, H, W, C]` are indexed by `train_ids` (an epoch of the
+  original's training); `probe_images` are holdout images of the forget
+  set's kind (the probe half) for the stop rule and the `heldout` fake
+  label. `pool`: this original's `substitution_pool`, or a function that
+  returns it (called only when a step is needed); computed here when None.
+  `writer` receives the metrics for TensorBoard. `other_probe_images`: the
+  probe half's images of the other classes (for an item request, all),
+  which set a class request's target with `unlearn.class_rate_stop_probe`
+  and are the real images of `unlearn.fcd_stop_ratio`.
 
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
   band (after a step: `unlearn.checks_in_a_row` checks in a row), or after
   `unlearn.epochs`; an AUC below the band is an overshoot, and the request
-  then ends in the state closest to the band checked before it.
+  then ends in the state closest to the band checked before it. With
+  `unlearn.g_average` the G checked and returned is the moving average of
+  G's variables over the steps (D is the last step's).
 
   Returns the unlearned states and the record: `steps` (calls of the step
   that led to the returned states), `steps_run` (all calls, rolled-back ones
@@ -248,18 +240,17 @@ def unlearn_request(config: ml_collections.ConfigDict,
   start = time.perf_counter()
   g_state, d_state = original
   forget_images = sampling.rows(train_images, request.forget_ids)
-  # G's share of the class or of the mark, and its samples' quality, are
-  # measured on these latents.
-  check_latents = None
-  if request.kind == 'class' or request.canaries or cfg.fcd_stop_ratio:
-    check_latents = jax.random.normal(rngs.key(config.seed, 'checks'),
-                                      (cfg.check_size, config.model.latent_dim))
+  check_latents = stop_rule.check_latents(config, request)
   class_rate_stop = stop_rule.class_rate_target(config, request, c_state,
                                                 other_probe_images)
   quality = stop_rule.quality_guard(config, request, g_state, c_state,
                                     check_latents, other_probe_images)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
-  schedule = _schedule(cfg.cascade, steps_per_pass)
+  # (update_d, update_g) of each call in a pass over the forget set.
+  schedule = [update for update in {'interleaved': [(True, True)],
+                                    'staged': [(True, False), (False, True)]
+                                    }[cfg.cascade]
+              for _ in range(steps_per_pass)]
   max_calls = cfg.epochs * len(schedule)
   name = f'unlearned/{request.name}'
   write = writer.write if writer else lambda step, values: None
@@ -305,11 +296,17 @@ def unlearn_request(config: ml_collections.ConfigDict,
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
         rngs.key(config.seed, 'unlearning'), jnp.zeros((), jnp.int32)))
+    # A copy: the step donates (deletes) the live G's buffers.
+    average = (jax.tree.map(jnp.copy, gan.variables(g_state))
+               if cfg.g_average else None)
     while not in_band and not overshoot and calls < max_calls:
       update = schedule[calls % len(schedule)]
       g_state, d_state, counter, scalars = steps[update](
           g_state, d_state, arrays, rng, counter)
       calls += 1
+      if cfg.g_average:
+        average = gan.moving_average(average, gan.variables(g_state),
+                                     cfg.g_average)
       if calls % cfg.check_every == 0 or calls == max_calls:
         values = monitoring.check_finite(jax_utils.unreplicate(scalars), name,
                                          calls)
@@ -317,7 +314,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
         if not by_rule:
           progress.update(calls, values)
           continue
-        states = jax_utils.unreplicate((g_state, d_state))
+        states = jax_utils.unreplicate(
+            (gan.with_variables(g_state, average), d_state))
         now_in_band, now = check(calls, *states, values)
         in_row = in_row + 1 if now_in_band else 0
         in_band = in_row >= cfg.checks_in_a_row
@@ -325,7 +323,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
         if not overshoot and now.distance <= best.distance:
           now.states = jax.device_get(states)  # Kept beyond the donation.
           best = now
-    g_state, d_state = jax_utils.unreplicate((g_state, d_state))
+    g_state, d_state = jax_utils.unreplicate(
+        (gan.with_variables(g_state, average), d_state))
   if by_rule and overshoot:  # Rolled back to the best state before it.
     kept = best
     g_state, d_state = (original if kept.states is None else

@@ -67,6 +67,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   for field in ('unlearn.lambda_sub', 'unlearn.tolerance',
                 'unlearn.tolerance_se', 'unlearn.fcd_stop_ratio'):
     need(config_value(config, field) >= 0, field, 'must be >= 0.')
+  need(0 <= config.unlearn.g_average < 1, 'unlearn.g_average',
+       'must be a decay in [0, 1) (0: no average).')
   need(config.train.learning_rate > 0, 'train.learning_rate',
        'must be positive.')
   for field, unset in (('learning_rate', "the original's"),

@@ -64,6 +64,7 @@ def test_real_mnist_training_moves_losses(test_config):
     ('unlearn.warmup_steps', -1, 'non-negative integer'),
     ('unlearn.warmup_steps', 8, 'needs unlearn.fresh_optimizer'),
     ('unlearn.tolerance_se', -1.0, '>= 0'),
+    ('unlearn.g_average', 1.0, 'decay in'),
     ('unlearn.learning_rate', 0.0, 'positive'),
     ('unlearn.d_learning_rate', -1e-3, 'positive'),
     ('substitution.search_size', 0, 'None or a positive integer'),

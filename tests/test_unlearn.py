@@ -455,6 +455,25 @@ def test_learning_rates_set_adams_steps(trained, learning_rate,
                                rtol=1e-3)
 
 
+def test_g_average_checks_and_returns_the_moving_average_of_g(trained):
+  _, _, exp, original, _ = trained
+  request = _request(exp, 'random:16:9')
+  run = lambda epochs, decay: _run(trained, request, stop='epochs',
+                                   epochs=epochs, g_average=decay)
+  (g_1, _), _ = run(1, 0.0)
+  (g_2, d_2), _ = run(2, 0.0)
+  (g_average, d_average), record = run(2, 0.75)
+  assert record['steps'] == 2
+  # From the original's G: 0.75 (0.75 G0 + 0.25 G1) + 0.25 G2; D: the last.
+  expected = jax.tree.map(
+      lambda g0, g1, g2: 0.5625 * g0 + 0.1875 * g1 + 0.25 * g2,
+      *map(gan.variables, (original[0], g_1, g_2)))
+  chex.assert_trees_all_close(gan.variables(g_average), expected, rtol=1e-5,
+                              atol=1e-6)
+  chex.assert_trees_all_equal(d_average.params, d_2.params)
+  assert int(g_average.step) == int(g_2.step)
+
+
 def _experiment(trained, **unlearn_fields):
   config, workdir, _, _, _ = trained
   config = config.copy_and_resolve_references()
