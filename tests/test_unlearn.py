@@ -455,7 +455,7 @@ def test_learning_rates_set_adams_steps(trained, learning_rate,
                                rtol=1e-3)
 
 
-def test_g_average_checks_and_returns_the_moving_average_of_g(trained):
+def test_g_average_returns_the_moving_average_of_g(trained):
   _, _, exp, original, _ = trained
   request = _request(exp, 'random:16:9')
   run = lambda epochs, decay: _run(trained, request, stop='epochs',
