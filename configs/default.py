@@ -162,6 +162,10 @@ def get_config() -> ml_collections.ConfigDict:
   # Pool latents of retained content added to the substitution set with
   # their own G0 images as targets (anchors, docs/method.md; 0: none).
   config.substitution.num_anchor_latents = 0
+  # Which: 'spread' (the first allowed pool latents, as the pool draws them)
+  # or, for a class request, 'like_class' (those whose samples C finds most
+  # like the class: the retained digits nearest it).
+  config.substitution.anchors = 'spread'
   config.substitution.target_space = 'latent'  # or 'feature': substitutes.
   # Search each substitute among the first this many pool latents that do not
   # draw forgotten content (None: all of them). The search costs queries x

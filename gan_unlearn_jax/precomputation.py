@@ -90,8 +90,13 @@ class SubstitutionPool:
     return classifier.features(self.c_state, self.images)
 
   @functools.cached_property
+  def probabilities(self) -> np.ndarray:
+    return np.asarray(jax.nn.softmax(
+        classifier.predict_logits(self.c_state, self.images), -1))
+
+  @functools.cached_property
   def classes(self) -> np.ndarray:
-    return np.argmax(classifier.predict_logits(self.c_state, self.images), -1)
+    return np.argmax(self.probabilities, -1)
 
 
 def substitution_pool(config: ml_collections.ConfigDict, g_state: TrainState,
@@ -205,8 +210,15 @@ def precompute(config: ml_collections.ConfigDict,
   sub_targets = sampling.rows(pool.images, targets)
   if sub.num_anchor_latents:
     # Latents of retained content, each its own substitute: the substitution
-    # loss then also holds what G should keep in place.
-    anchors = _cycled(allowed, sub.num_anchor_latents)
+    # loss then also holds what G should keep in place. `like_class`: those
+    # whose samples C finds most like the class (the digits that resemble it).
+    if sub.anchors == 'like_class':
+      likeness = np.where(allowed, pool.probabilities[:, request.forget_class],
+                          -1.0)
+      anchors = np.resize(np.argsort(-likeness, kind='stable')[:allowed.sum()],
+                          sub.num_anchor_latents)
+    else:
+      anchors = _cycled(allowed, sub.num_anchor_latents)
     sub_latents = jnp.concatenate([sub_latents,
                                    sampling.rows(pool.latents, anchors)])
     sub_targets = jnp.concatenate([sub_targets,

@@ -35,6 +35,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                         ('fake_label.matched_level', ('heldout', 'generated')),
                         ('substitution.target_space', ('latent', 'feature')),
                         ('substitution.batch_norm', ('batch', 'running')),
+                        ('substitution.anchors', ('spread', 'like_class')),
                         ('evaluation.nonmembers', ('evaluation', 'probe'))):
     need(config_value(config, field) in choices, field,
          f'choose one of {choices}.')
@@ -67,6 +68,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   for field in ('unlearn.lambda_sub', 'unlearn.tolerance',
                 'unlearn.tolerance_se', 'unlearn.fcd_stop_ratio'):
     need(config_value(config, field) >= 0, field, 'must be >= 0.')
+  need(config.substitution.anchors != 'like_class' or
+       config.unlearn.request.startswith('class:'), 'substitution.anchors',
+       "'like_class' needs a class request (unlearn.request='class:N').")
   need(0 <= config.unlearn.g_average < 1, 'unlearn.g_average',
        'must be a decay in [0, 1) (0: no average).')
   need(config.train.learning_rate > 0, 'train.learning_rate',

@@ -69,6 +69,7 @@ def test_real_mnist_training_moves_losses(test_config):
     ('unlearn.d_learning_rate', -1e-3, 'positive'),
     ('substitution.search_size', 0, 'None or a positive integer'),
     ('substitution.batch_size', -64, 'None or a positive integer'),
+    ('substitution.anchors', 'like_class', 'needs a class request'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')

@@ -164,6 +164,23 @@ def test_anchor_latents_are_retained_content_mapped_to_itself(trained):
                         request.forget_class) == 0.0
 
 
+def test_like_class_anchors_are_the_retained_samples_most_like_the_class(
+    trained):
+  config, _, _, (g_state, _), c_state = trained
+  pool = precomputation.substitution_pool(config, g_state, c_state)
+  config, request, pre = _class_precompute(trained, pool, anchors='like_class',
+                                           num_anchor_latents=48)
+  count = config.substitution.num_class_latents
+  latents = np.asarray(pool.latents)
+  ids = np.array([np.flatnonzero((latents == anchor).all(1))[0]
+                  for anchor in np.asarray(pre.sub_latents[count:])])
+  likeness = pool.probabilities[:, request.forget_class]
+  retained = pool.classes != request.forget_class
+  assert len(set(ids)) == 48 and retained[ids].all()
+  others = np.setdiff1d(np.flatnonzero(retained), ids)
+  assert likeness[ids].min() >= likeness[others].max()
+
+
 def _class_rate_of(latents, g_state, c_state, forget_class):
   classes = jnp.argmax(classifier.predict_logits(
       c_state, sampling.generate(g_state, latents)), -1)
