@@ -66,5 +66,7 @@ def get_config():
   # readings in a row, a 2,048-sample check (its narrower AUC band made
   # one seed overshoot at step 5), a 20-step warmup (the class further gone
   # by the downstream test, the retained classes worse), a moving average
-  # of G (unlearn.g_average = 0.9: slower, nearer on 5 measures of 12).
+  # of G (unlearn.g_average = 0.9: slower, nearer on 5 measures of 12),
+  # anchors most like a 7 (substitution.anchors = 'like_class': nearer on
+  # 5 of 12).
   return config
