@@ -247,10 +247,9 @@ def unlearn_request(config: ml_collections.ConfigDict,
                                     check_latents, other_probe_images)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
   # (update_d, update_g) of each call in a pass over the forget set.
-  schedule = [update for update in {'interleaved': [(True, True)],
-                                    'staged': [(True, False), (False, True)]
-                                    }[cfg.cascade]
-              for _ in range(steps_per_pass)]
+  kinds = {'interleaved': [(True, True)],
+           'staged': [(True, False), (False, True)]}[cfg.cascade]
+  schedule = [update for update in kinds for _ in range(steps_per_pass)]
   max_calls = cfg.epochs * len(schedule)
   name = f'unlearned/{request.name}'
   write = writer.write if writer else lambda step, values: None
