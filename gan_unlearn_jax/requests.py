@@ -2,7 +2,8 @@
 
 A request is one string, `config.unlearn.request`:
 
-  random:64       64 random training examples (seed 0; `random:64:3`: seed 3)
+  random:64       64 random training examples (seed 0; `random:64:3`: seed 3;
+                  after earlier requests, drawn among the examples they left)
   ids:10,14       these training examples (`ids:[10, 14]` also reads)
   file:ids.json   the ids in a file: a JSON list, or one integer a line
   canaries        the marked canaries (`data.canaries`)
@@ -150,7 +151,8 @@ def _item_ids(spec: str, ids: list, train_ids: np.ndarray,
 def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
                   train_labels: np.ndarray,
                   canary_ids: Optional[np.ndarray] = None,
-                  holdout_ids: Optional[np.ndarray] = None) -> ForgetRequest:
+                  holdout_ids: Optional[np.ndarray] = None,
+                  earlier_ids: Optional[np.ndarray] = None) -> ForgetRequest:
   """Builds the request `spec` (`config.unlearn.request`), or raises a
   `UserError`.
 
@@ -161,6 +163,8 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
     train_labels: labels of the whole training split.
     canary_ids: the planted canaries (`canaries.canary_ids`).
     holdout_ids: the holdout slice (`input_pipeline.holdout_ids`).
+    earlier_ids: what earlier requests of a sequence forgot; a `random`
+      request draws among the other training examples.
   """
   if not isinstance(spec, str):
     _refuse(spec, f'give a string of one of the forms {FORMS}.')
@@ -181,12 +185,14 @@ def parse_request(spec: str, dataset: str, train_ids: np.ndarray,
   if kind == 'random':
     count, _, seed = value.partition(':')
     seed = seed or '0'
+    left = (train_ids if earlier_ids is None or not len(earlier_ids)
+            else np.setdiff1d(train_ids, earlier_ids))
     if not (count.isdigit() and seed.isdigit() and
-            0 < int(count) < len(train_ids)):
+            0 < int(count) < len(left)):
       _refuse(spec, f'give random:N or random:N:SEED with N in '
-              f'1..{len(train_ids) - 1} and SEED a non-negative integer.')
+              f'1..{len(left) - 1} and SEED a non-negative integer.')
     rng = np.random.default_rng(int(seed))
-    ids = np.sort(rng.choice(train_ids, int(count), replace=False))
+    ids = np.sort(rng.choice(left, int(count), replace=False))
     return ForgetRequest('item', f'random{int(count)}-seed{int(seed)}', ids)
   if kind in ('ids', 'file') and value:
     ids = (_read_ids(value) if kind == 'ids'
@@ -213,7 +219,7 @@ def parse_sequence(after: str, spec: str, dataset: str, train_ids: np.ndarray,
   sequence, earlier = [], np.zeros(0, np.int64)
   for k, part in enumerate(parts + [spec]):
     request = parse_request(part, dataset, train_ids, train_labels,
-                            canary_ids, holdout_ids)
+                            canary_ids, holdout_ids, earlier)
     if k < len(parts) and (request.kind != 'item' or request.canaries):
       raise UserError(f'{field}: {part!r} is not an item request (random, '
                       'ids, file): only those can come earlier.')

@@ -58,6 +58,22 @@ def test_requests_in_sequence_name_what_they_follow():
   assert alone.name == parse('ids:3').name and not len(alone.earlier_ids)
 
 
+def test_random_requests_in_sequence_draw_among_the_examples_left():
+  *earlier, last = requests.parse_sequence(
+      'random:40:0; random:40:1', 'random:19:2', 'mnist', TRAIN_IDS, LABELS)
+  # The first draws from the whole set; each later one from what is left.
+  np.testing.assert_array_equal(earlier[0].forget_ids,
+                                parse('random:40:0').forget_ids)
+  np.testing.assert_array_equal(
+      earlier[1].forget_ids, np.sort(np.random.default_rng(1).choice(
+          np.setdiff1d(TRAIN_IDS, earlier[0].forget_ids), 40,
+          replace=False)))
+  assert len(np.union1d(last.earlier_ids, last.forget_ids)) == 99
+  with pytest.raises(UserError, match=r'N in 1\.\.19 '):
+    requests.parse_sequence('random:40:0; random:40:1', 'random:20', 'mnist',
+                            TRAIN_IDS, LABELS)
+
+
 @pytest.mark.parametrize('after, spec, message', [
     ('ids:3,4', 'ids:4,5', r'ids \[4\] are in two requests'),
     ('class:7', 'ids:4', "'class:7' is not an item request"),
