@@ -159,6 +159,10 @@ def get_config() -> ml_collections.ConfigDict:
   # `num_class_latents` of the pool latents whose samples show the mark
   # ('marked': the mark is what G should forget, wherever it draws it).
   config.substitution.canary_latents = 'nearest'
+  # Canary requests: each latent's substitute is the nearest pool latent's
+  # image without the mark ('nearest', as for items) or its own G0 image
+  # with the mark erased ('erased': only the mark changes).
+  config.substitution.canary_targets = 'nearest'
   # Pool latents of retained content added to the substitution set with
   # their own G0 images as targets (anchors, docs/method.md; 0: none).
   config.substitution.num_anchor_latents = 0

@@ -9,7 +9,9 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
   sub_latents   [n_s, latent]    latents where G0 produces forgotten content
                                  (and, optionally, anchors of retained content)
   sub_targets   [n_s, H, W, C]   the substitute each of them should produce
-                                 (an anchor's is its own G0 image)
+                                 (an anchor's is its own G0 image; with
+                                 `substitution.canary_targets='erased'` a
+                                 canary latent's is its own without the mark)
   nonmember_images [n_h, H, W, C]  probe images of the forget set's kind and
   nonmember_targets [n_h]        D0's scores of them in the forget term's
                                  context (optionally shifted to the level of
@@ -162,6 +164,23 @@ def _content_substitution(config, pool: SubstitutionPool,
   return sub_latents, ~draws_content
 
 
+def _substitutes(config, g_state, c_state, sub_latents, allowed,
+                 pool: SubstitutionPool) -> jax.Array:
+  """For each of `sub_latents`, the index of the nearest allowed pool latent
+  (in latent space or in `C`'s features of the images)."""
+  sub = config.substitution
+  if sub.target_space == 'latent':
+    queries, candidates = sub_latents, pool.latents
+  else:
+    queries = classifier.features(c_state,
+                                  sampling.generate(g_state, sub_latents))
+    candidates = pool.features
+  if sub.search_size is None:
+    return _nearest(queries, candidates, allowed)
+  keys = _cycled(allowed, sub.search_size)  # One compilation for every request.
+  return keys[np.asarray(_nearest(queries, sampling.rows(candidates, keys)))]
+
+
 def precompute(config: ml_collections.ConfigDict,
                request: requests.ForgetRequest, g_state: TrainState,
                d_state: TrainState, c_state, train_images: jax.Array,
@@ -190,24 +209,18 @@ def precompute(config: ml_collections.ConfigDict,
   else:
     sub_latents, allowed = _class_substitution(config, request, pool)
 
-  if sub.target_space == 'latent':
-    queries, candidates = sub_latents, pool.latents
+  if request.canaries and sub.canary_targets == 'erased':
+    # The mark is the content to forget: the substitute differs only there.
+    sub_targets = jnp.asarray(canaries.erase_mark(
+        sampling.generate(g_state, sub_latents)))
   else:
-    queries = classifier.features(c_state,
-                                  sampling.generate(g_state, sub_latents))
-    candidates = pool.features
-  if sub.search_size is None:
-    targets = _nearest(queries, candidates, allowed)
-  else:  # A fixed count of keys: one compilation for every request.
-    keys = _cycled(allowed, sub.search_size)
-    targets = keys[np.asarray(_nearest(queries,
-                                       sampling.rows(candidates, keys)))]
+    sub_targets = sampling.rows(pool.images, _substitutes(
+        config, g_state, c_state, sub_latents, allowed, pool))
   fake_targets = fake_labels.fake_label_targets(
       config.unlearn.fake_label, len(request.forget_ids), g_state, d_state,
       sub_latents, heldout_images, config.fake_label.num_samples,
       config.unlearn.batch_size, rngs.key(config.seed, 'fake_label'),
       forget_images, config.unlearn.forget_batch_norm)
-  sub_targets = sampling.rows(pool.images, targets)
   if sub.num_anchor_latents:
     # Latents of retained content, each its own substitute: the substitution
     # loss then also holds what G should keep in place. `like_class`: those

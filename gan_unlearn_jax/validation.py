@@ -32,6 +32,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                         ('unlearn.stop', ('heldout_match', 'epochs')),
                         ('substitution.distance', ('classifier', 'pixel')),
                         ('substitution.canary_latents', ('nearest', 'marked')),
+                        ('substitution.canary_targets', ('nearest', 'erased')),
                         ('fake_label.matched_level', ('heldout', 'generated')),
                         ('substitution.target_space', ('latent', 'feature')),
                         ('substitution.batch_norm', ('batch', 'running')),
@@ -71,6 +72,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   need(config.substitution.anchors != 'like_class' or
        config.unlearn.request.startswith('class:'), 'substitution.anchors',
        "'like_class' needs a class request (unlearn.request='class:N').")
+  need(config.substitution.canary_targets == 'nearest' or
+       config.unlearn.request == 'canaries', 'substitution.canary_targets',
+       "'erased' needs the canary request (unlearn.request='canaries').")
   need(0 <= config.unlearn.g_average < 1, 'unlearn.g_average',
        'must be a decay in [0, 1) (0: no average).')
   need(config.train.learning_rate > 0, 'train.learning_rate',

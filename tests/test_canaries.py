@@ -29,6 +29,24 @@ def test_detector_flags_marked_images_and_almost_no_real_ones(
   assert not canaries.has_mark(np.zeros((1, *images.shape[1:]))).any()
 
 
+def test_erasing_the_mark_leaves_the_image_it_was_stamped_on(test_config):
+  images = input_pipeline.to_images(
+      input_pipeline.load_numpy(test_config.data, 'test')[0][:500])
+  erased = canaries.erase_mark(canaries.mark(images))
+  assert not canaries.has_mark(erased).any()
+  # Outside the mark's square nothing changes; inside, MNIST's corner is
+  # background, and so is the fill.
+  square = np.zeros(images.shape[1:], bool)
+  square[1:7, 1:7] = True
+  np.testing.assert_array_equal(erased[:, ~square], images[:, ~square])
+  np.testing.assert_allclose(erased, images, atol=0.05)
+  # The fill is the mean of the ring around the square, per image.
+  ring = np.ones((1, 28, 28, 1), np.float32)
+  ring[:, 1:7, 1:7] = -1.0
+  ring[:, 7, :8] = 0.0
+  np.testing.assert_allclose(canaries.erase_mark(ring)[0, 1:7, 1:7], 20 / 28)
+
+
 def test_training_index_repeats_canaries_unless_forgotten():
   ids = np.arange(10)
   index = canaries.training_index(ids, np.array([2, 5]), repeats=3)

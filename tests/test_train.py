@@ -70,6 +70,8 @@ def test_real_mnist_training_moves_losses(test_config):
     ('substitution.search_size', 0, 'None or a positive integer'),
     ('substitution.batch_size', -64, 'None or a positive integer'),
     ('substitution.anchors', 'like_class', 'needs a class request'),
+    ('substitution.canary_targets', 'erased', 'needs the canary request'),
+    ('substitution.canary_targets', 'blank', 'choose one of'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')

@@ -232,6 +232,22 @@ def test_substitutes_are_the_nearest_of_the_searched_latents(trained):
   np.testing.assert_allclose(pre.sub_targets, np.asarray(pool.images)[nearest])
 
 
+def test_erased_canary_targets_are_the_latents_own_images_without_the_mark(
+    trained):
+  config, _, exp, (g_state, d_state), c_state = trained
+  config = config.copy_and_resolve_references()
+  config.substitution.canary_targets = 'erased'
+  request = requests.ForgetRequest('item', 'canaries8', exp.train_ids[:8],
+                                   canaries=True)
+  pre = precomputation.precompute(config, request, g_state, d_state, c_state,
+                                  exp.train_split.images, exp.train_ids,
+                                  _probe(exp, request))
+  own = np.asarray(sampling.generate(g_state, pre.sub_latents))
+  np.testing.assert_allclose(pre.sub_targets, canaries.erase_mark(own),
+                             atol=1e-5)
+  assert not canaries.has_mark(pre.sub_targets).any()
+
+
 def test_fake_label_modes_follow_their_definitions(trained):
   _, _, exp, (g_state, d_state), _ = trained
   heldout = exp.test_split.images[:96]
