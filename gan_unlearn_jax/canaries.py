@@ -29,18 +29,15 @@ def _mark_pattern(channels: int) -> np.ndarray:
   return np.repeat(pattern[:, :, None], channels, axis=2)
 
 
-def _patch(images: np.ndarray) -> np.ndarray:
-  size = 2 * MARK_CELL
-  return images[:, MARK_OFFSET:MARK_OFFSET + size,
-                MARK_OFFSET:MARK_OFFSET + size, :]
+# Where the mark goes, as an index into `images [n, H, W, C]`.
+_END = MARK_OFFSET + 2 * MARK_CELL
+_SQUARE = np.s_[:, MARK_OFFSET:_END, MARK_OFFSET:_END]
 
 
 def mark(images) -> np.ndarray:
   """`images [n, H, W, C]` in [-1, 1] with the mark stamped on (a copy)."""
   marked = np.array(images, np.float32)
-  size = 2 * MARK_CELL
-  marked[:, MARK_OFFSET:MARK_OFFSET + size,
-         MARK_OFFSET:MARK_OFFSET + size, :] = _mark_pattern(marked.shape[-1])
+  marked[_SQUARE] = _mark_pattern(marked.shape[-1])
   return marked
 
 
@@ -49,12 +46,9 @@ def erase_mark(images) -> np.ndarray:
   pixels around it, per image and channel (a copy): on MNIST the background,
   so a marked digit becomes the same digit unmarked."""
   erased = np.array(images, np.float32)
-  size = 2 * MARK_CELL
-  ring = erased[:, :MARK_OFFSET + size + 1, :MARK_OFFSET + size + 1, :].copy()
-  ring[:, MARK_OFFSET:MARK_OFFSET + size, MARK_OFFSET:MARK_OFFSET + size] = np.nan
-  erased[:, MARK_OFFSET:MARK_OFFSET + size,
-         MARK_OFFSET:MARK_OFFSET + size, :] = np.nanmean(ring, (1, 2))[:, None,
-                                                                      None]
+  around = erased[:, :_END + 1, :_END + 1].copy()
+  around[_SQUARE] = np.nan
+  erased[_SQUARE] = np.nanmean(around, (1, 2))[:, None, None]
   return erased
 
 
@@ -65,7 +59,7 @@ def has_mark(images) -> np.ndarray:
   least `DETECTION_CONTRAST`, so a generated mark counts when it is drawn
   clearly, not only when it is exact.
   """
-  patch = _patch(np.asarray(images, np.float32))
+  patch = np.asarray(images, np.float32)[_SQUARE]
   white = _mark_pattern(patch.shape[-1]) > 0
   contrast = (patch[:, white].mean(1) - patch[:, ~white].mean(1))
   return contrast >= DETECTION_CONTRAST
