@@ -9,11 +9,11 @@ held-out digits. The forget request is the canaries.
   python -m gan_unlearn_jax.main --config=configs/mnist_canary.py --workdir=W
 
 On a 2-core CPU: the GAN and C about 5 minutes each, each retrain about 4.5,
-the unlearning about a minute and the evaluation 25 minutes. What it shows (docs/method.md, "The canary
-audit"; three originals): D's white-box membership of the canaries comes near
-the retrained models', G stops drawing the mark (the retrained models never
-draw it), and the KID stays in the retrained spread, where fine-tuning as
-long leaves D knowing the canaries.
+the unlearning about a minute and the evaluation 25 minutes. What it shows
+(docs/method.md, "The canary audit"; three originals): D's white-box
+membership of the canaries comes near the retrained models', G stops drawing
+the mark (the retrained models never draw it), and the KID stays in the
+retrained spread, where fine-tuning as long leaves D knowing the canaries.
 """
 
 from configs import default
