@@ -60,7 +60,7 @@ def check(config, request, g_state, d_state, c_state, forget_images,
   margin = max(cfg.tolerance, cfg.tolerance_se * metrics.auc_null_se(
       len(forget), len(probe)))
   status = {'forget_auc': auc, 'forget_auc_band': [0.5 - margin, 0.5 + margin]}
-  stop = abs(auc - 0.5) <= margin
+  stop = d_in_band(status)
   samples = (None if check_latents is None else
              sampling.generate(g_state, check_latents))
   # C labels each sample once, for the class share and the quality guard.
@@ -80,6 +80,13 @@ def check(config, request, g_state, d_state, c_state, forget_images,
         in_class) / quality.original_fcd
     stop = stop and status['check_fcd_ratio'] <= quality.max_ratio
   return stop, status, scores
+
+
+def d_in_band(status: dict) -> bool:
+  """Whether a check's status has D's part of the rule: the forget AUC in
+  its band."""
+  low, high = status['forget_auc_band']
+  return low <= status['forget_auc'] <= high
 
 
 def needs_other_kinds(config, request) -> bool:

@@ -226,6 +226,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
   band (after a step: `unlearn.checks_in_a_row` checks in a row), or after
   `unlearn.epochs`; an AUC below the band is an overshoot, and the request
   then ends in the state closest to the band checked before it. With
+  `unlearn.freeze_d_in_band`, every step after a check that finds D's AUC
+  in the band updates G alone. With
   `unlearn.g_average` the G checked and returned is the moving average of
   G's variables over the steps (D is the last step's).
 
@@ -267,12 +269,14 @@ def unlearn_request(config: ml_collections.ConfigDict,
     return in_band, stop_rule.Kept(calls, None, status, scores)
 
   calls, in_band, in_row, overshoot, kept = 0, False, 0, False, None
+  d_frozen = False
   precomputed, precompute_s = None, 0.0
   if by_rule:
     # Checked before anything else: a forget set that the original already
     # cannot tell from held-out data needs no unlearning, nor precomputation.
     in_band, kept = check(0, g_state, d_state, {})
     best = kept
+    d_frozen = cfg.freeze_d_in_band and stop_rule.d_in_band(kept.status)
   if not in_band and max_calls:
     precompute_start = time.perf_counter()
     precomputed = jax.block_until_ready(precomputation.precompute(
@@ -284,13 +288,14 @@ def unlearn_request(config: ml_collections.ConfigDict,
                  precomputed.sub_latents.shape[0], cfg.fake_label,
                  np.mean(precomputed.fake_targets), jax.local_device_count())
     g_state, d_state = unlearning_optimizer(config, (g_state, d_state))
+    g_only = (False, True)
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
         sub_batch_norm=config.substitution.batch_norm,
         forget_batch_norm=cfg.forget_batch_norm,
         matched_fake_label=cfg.fake_label == 'matched',
         sub_batch_size=config.substitution.batch_size)
-             for kind in set(schedule)}
+             for kind in {*schedule, g_only}}
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
@@ -299,7 +304,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
     average = (jax.tree.map(jnp.copy, gan.variables(g_state))
                if cfg.g_average else None)
     while not in_band and not overshoot and calls < max_calls:
-      update = schedule[calls % len(schedule)]
+      update = g_only if d_frozen else schedule[calls % len(schedule)]
       g_state, d_state, counter, scalars = steps[update](
           g_state, d_state, arrays, rng, counter)
       calls += 1
@@ -319,6 +324,8 @@ def unlearn_request(config: ml_collections.ConfigDict,
         in_row = in_row + 1 if now_in_band else 0
         in_band = in_row >= cfg.checks_in_a_row
         overshoot = now.status['forget_auc'] < now.status['forget_auc_band'][0]
+        d_frozen = d_frozen or (cfg.freeze_d_in_band and
+                                stop_rule.d_in_band(now.status))
         if not overshoot and now.distance <= best.distance:
           now.states = jax.device_get(states)  # Kept beyond the donation.
           best = now

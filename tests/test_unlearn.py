@@ -447,6 +447,48 @@ def test_the_loop_stops_after_checks_in_a_row(trained, monkeypatch, in_a_row,
   assert record['in_band'] and not record['overshoot']
 
 
+@pytest.mark.parametrize('freeze', [False, True])
+def test_freezing_d_in_band_leaves_the_later_steps_to_g(
+    trained, monkeypatch, freeze):
+  config, _, exp, original, c_state = trained
+  request = _request(exp, 'random:32')  # 2 steps a pass.
+  config = config.copy_and_resolve_references()
+  config.unlearn.check_every, config.unlearn.epochs = 1, 3
+  config.unlearn.freeze_d_in_band = freeze
+  # D's AUC reads above the band before the first step and after it, then
+  # in the band; no check holds, so the loop runs all 6 steps.
+  aucs = iter([0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5])
+  real_check = stop_rule.check
+  def check(*args):
+    _, status, scores = real_check(*args)
+    status['forget_auc'] = next(aucs)
+    return False, status, scores
+  monkeypatch.setattr(stop_rule, 'check', check)
+  (g_state, d_state), record = unlearn.unlearn_request(
+      config, request, original, c_state, exp.train_split.images,
+      exp.train_ids, _probe(exp, request))
+  d_updates = 2 if freeze else 6
+  assert record['steps_run'] == record['g_updates'] == 6
+  assert record['d_updates'] == d_updates
+  assert int(d_state.step) - int(original[1].step) == d_updates
+  assert int(g_state.step) - int(original[0].step) == 6
+
+
+def test_a_frozen_d_keeps_its_parameters_and_statistics(trained):
+  config, _, exp, (g_state, d_state), _ = trained
+  request = _request(exp, 'class:3')
+  # D's part of the rule holds at any AUC: D is frozen before the first step.
+  (new_g, new_d), record = _run(trained, request, tolerance=0.5,
+                                class_rate_stop=0.0, epochs=1,
+                                freeze_d_in_band=True)
+  assert record['d_updates'] == 0
+  assert record['g_updates'] == record['steps_run'] > 0
+  chex.assert_trees_all_equal((new_d.params, new_d.batch_stats),
+                              (d_state.params, d_state.batch_stats))
+  assert not np.allclose(new_g.params['Dense_0']['kernel'],
+                         g_state.params['Dense_0']['kernel'])
+
+
 @pytest.mark.parametrize('fresh', [False, True])
 def test_fresh_optimizer_restarts_the_adam_moments(trained, fresh):
   config, _, exp, original, _ = trained
