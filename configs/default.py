@@ -129,9 +129,10 @@ def get_config() -> ml_collections.ConfigDict:
   # lower target removes more than the class.
   config.unlearn.class_rate_stop_probe = False
   config.unlearn.canary_rate_stop = 0.01  # Canaries: and marked samples < this.
-  # Once a check finds D's AUC in the band, the later steps update G alone:
-  # D stays where a model that never saw the forget set would be, while G
-  # goes on to meet the class, canary or quality condition.
+  # Once a check finds D's AUC in the band, the later steps update G alone,
+  # so that D stays in the band while G meets the class, canary or quality
+  # condition. An ablation: against a D that no longer learns, G's samples
+  # get worse (docs/method.md, "The canary audit").
   config.unlearn.freeze_d_in_band = False
   # And (0: no such condition) the check samples' FCD to the probe half's
   # images of the kept content (a class: C's other classes) at most this

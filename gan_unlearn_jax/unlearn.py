@@ -226,8 +226,6 @@ def unlearn_request(config: ml_collections.ConfigDict,
   band (after a step: `unlearn.checks_in_a_row` checks in a row), or after
   `unlearn.epochs`; an AUC below the band is an overshoot, and the request
   then ends in the state closest to the band checked before it. With
-  `unlearn.freeze_d_in_band`, every step after a check that finds D's AUC
-  in the band updates G alone. With
   `unlearn.g_average` the G checked and returned is the moving average of
   G's variables over the steps (D is the last step's).
 
@@ -269,8 +267,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
     return in_band, stop_rule.Kept(calls, None, status, scores)
 
   calls, in_band, in_row, overshoot, kept = 0, False, 0, False, None
-  d_frozen = False
-  precomputed, precompute_s = None, 0.0
+  precomputed, precompute_s, d_frozen = None, 0.0, False
   if by_rule:
     # Checked before anything else: a forget set that the original already
     # cannot tell from held-out data needs no unlearning, nor precomputation.
@@ -288,14 +285,13 @@ def unlearn_request(config: ml_collections.ConfigDict,
                  precomputed.sub_latents.shape[0], cfg.fake_label,
                  np.mean(precomputed.fake_targets), jax.local_device_count())
     g_state, d_state = unlearning_optimizer(config, (g_state, d_state))
-    g_only = (False, True)
     steps = {kind: make_pmapped_unlearning_step(
         cfg.lambda_sub, cfg.batch_size, steps_per_pass, *kind,
         sub_batch_norm=config.substitution.batch_norm,
         forget_batch_norm=cfg.forget_batch_norm,
         matched_fake_label=cfg.fake_label == 'matched',
         sub_batch_size=config.substitution.batch_size)
-             for kind in {*schedule, g_only}}
+             for kind in {*schedule, (False, True)}}  # And G alone.
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
@@ -304,7 +300,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
     average = (jax.tree.map(jnp.copy, gan.variables(g_state))
                if cfg.g_average else None)
     while not in_band and not overshoot and calls < max_calls:
-      update = g_only if d_frozen else schedule[calls % len(schedule)]
+      update = (False, True) if d_frozen else schedule[calls % len(schedule)]
       g_state, d_state, counter, scalars = steps[update](
           g_state, d_state, arrays, rng, counter)
       calls += 1
@@ -324,8 +320,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
         in_row = in_row + 1 if now_in_band else 0
         in_band = in_row >= cfg.checks_in_a_row
         overshoot = now.status['forget_auc'] < now.status['forget_auc_band'][0]
-        d_frozen = d_frozen or (cfg.freeze_d_in_band and
-                                stop_rule.d_in_band(now.status))
+        d_frozen |= cfg.freeze_d_in_band and stop_rule.d_in_band(now.status)
         if not overshoot and now.distance <= best.distance:
           now.states = jax.device_get(states)  # Kept beyond the donation.
           best = now
