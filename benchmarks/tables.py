@@ -189,12 +189,23 @@ NOT_THE_EXPERIMENT = ('mode', 'data.download', 'data.data_dir',
                       'coordinator_address', 'num_processes', 'process_id')
 
 
+# Fields the code has since replaced: a recorded value, as the new field's.
+RENAMED = {'unlearn.freeze_d_in_band': lambda frozen: (
+    'unlearn.d_in_band', 'freeze' if frozen else 'unlearn')}
+
+
+def _renamed(config: dict) -> dict:
+  return dict(RENAMED[k](v) if k in RENAMED else (k, v)
+              for k, v in config.items())
+
+
 def _changes(run: dict, base: dict) -> str:
   """The config fields in which `run` differs from `base`; a field that one of
   them predates counts at its default (a new field's default keeps the
   behaviour from before it)."""
   defaults = _flat(json.loads(json.dumps(default.get_config().to_dict())))
-  run, base = ({**defaults, **_flat(r['config'])} for r in (run, base))
+  run, base = ({**defaults, **_renamed(_flat(r['config']))}
+               for r in (run, base))
   fields = sorted(k for k in run.keys() & base.keys()
                   if k not in NOT_THE_EXPERIMENT and run[k] != base[k])
   return ', '.join(f'`{k}={run[k]}`' for k in fields) or 'nothing'

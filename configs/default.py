@@ -129,11 +129,13 @@ def get_config() -> ml_collections.ConfigDict:
   # lower target removes more than the class.
   config.unlearn.class_rate_stop_probe = False
   config.unlearn.canary_rate_stop = 0.01  # Canaries: and marked samples < this.
-  # Once a check finds D's AUC in the band, the later steps update G alone,
-  # so that D stays in the band while G meets the class, canary or quality
-  # condition. An ablation: against a D that no longer learns, G's samples
-  # get worse (docs/method.md, "The canary audit").
-  config.unlearn.freeze_d_in_band = False
+  # D's steps while the last check found its AUC in the band: 'unlearn' (as
+  # before it), 'freeze' (G alone: D stays in the band while G meets the
+  # class, canary or quality condition; an ablation: against a D that no
+  # longer learns, G's samples get worse, docs/method.md "The canary audit")
+  # or 'learn' (D learns remaining against generated images, without its
+  # forget term: it keeps up with G and is pushed no further on F).
+  config.unlearn.d_in_band = 'unlearn'
   # And (0: no such condition) the check samples' FCD to the probe half's
   # images of the kept content (a class: C's other classes) at most this
   # multiple of the original's on the same latents. The unlearning GAN

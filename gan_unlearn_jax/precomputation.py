@@ -32,6 +32,7 @@ from gan_unlearn_jax import canaries
 from gan_unlearn_jax import classifier
 from gan_unlearn_jax import fake_labels
 from gan_unlearn_jax import metrics
+from gan_unlearn_jax import parallel
 from gan_unlearn_jax import requests
 from gan_unlearn_jax import rngs
 from gan_unlearn_jax import sampling
@@ -254,3 +255,47 @@ def precompute(config: ml_collections.ConfigDict,
       remain_index=jnp.asarray(
           train_ids[~np.isin(train_ids, request.forget_ids)].astype(np.int32)),
       sub_latents=sub_latents, sub_targets=sub_targets, **nonmembers)
+
+
+def step_batch(arrays: dict[str, jax.Array], rng: jax.Array,
+               counter: jax.Array, batch_size: int, steps_per_pass: int,
+               sub_batch_size: Optional[int], nonmembers: bool,
+               axis_name: str) -> dict[str, jax.Array]:
+  """This device's share of step `counter`'s batch, gathered on device from
+  `arrays` (`train_images` and the `Precomputed` fields, whole on every
+  device), inside a map over `axis_name`.
+
+  Forget batches walk through a fresh permutation of the forget set each
+  pass of `steps_per_pass` steps; remaining, substitution and (with
+  `nonmembers`) non-member batches are drawn at random. Each has
+  `batch_size` (global) images, the substitution batch `sub_batch_size` if
+  given. The step's key `fold_in(rng, counter)` splits in three: the
+  remaining and substitution draws take the first two, G's latents the third.
+  """
+  local = lambda rows: parallel.local_rows(rows, axis_name)
+  num_forget = arrays['forget_images'].shape[0]
+  remain_rng, sub_rng, _ = jax.random.split(
+      jax.random.fold_in(rng, counter), 3)
+  order = jax.random.permutation(
+      jax.random.fold_in(rng, counter // steps_per_pass), num_forget)
+  first = (counter % steps_per_pass) * batch_size
+  forget_ids = local(order[(first + jnp.arange(batch_size)) % num_forget])
+  remain_ids = local(arrays['remain_index'][jax.random.randint(
+      remain_rng, (batch_size,), 0, arrays['remain_index'].shape[0])])
+  sub_ids = local(jax.random.randint(
+      sub_rng, (sub_batch_size or batch_size,), 0,
+      arrays['sub_latents'].shape[0]))
+  batch = {
+      'forget_images': arrays['forget_images'][forget_ids],
+      'fake_targets': arrays['fake_targets'][forget_ids],
+      'remain_images': arrays['train_images'][remain_ids],
+      'sub_latents': arrays['sub_latents'][sub_ids],
+      'sub_targets': arrays['sub_targets'][sub_ids],
+  }
+  if nonmembers:
+    nonmember_ids = local(jax.random.randint(
+        jax.random.fold_in(remain_rng, 1), (batch_size,), 0,
+        arrays['nonmember_images'].shape[0]))
+    batch['nonmember_images'] = arrays['nonmember_images'][nonmember_ids]
+    batch['nonmember_targets'] = arrays['nonmember_targets'][nonmember_ids]
+  return batch

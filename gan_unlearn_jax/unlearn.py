@@ -36,7 +36,7 @@ Pool = precomputation.SubstitutionPool
 def cascaded_unlearning_step(
     g_state: TrainState, d_state: TrainState, batch: dict[str, jax.Array],
     rng: jax.Array, *, lambda_sub: float, axis_name: Optional[str] = None,
-    update_d: bool = True, update_g: bool = True,
+    update_d: bool = True, update_g: bool = True, forget_term: bool = True,
     sub_batch_norm: str = 'batch', forget_batch_norm: str = 'separate',
 ) -> tuple[TrainState, TrainState, dict[str, jax.Array]]:
   """One cascaded unlearning step: D unlearns and learns, then G learns on D'.
@@ -64,6 +64,9 @@ def cascaded_unlearning_step(
       under `jax.pmap` / `jax.shard_map`; None on one device.
     update_d, update_g: which models to update (the `staged` cascade runs
       D-only and G-only steps).
+    forget_term: False drops D's forget (and held-out) terms: D learns
+      remaining against generated images, as in training
+      (`unlearn.d_in_band = 'learn'`).
     sub_batch_norm: how G normalises the substitution batch: `batch`, with
       its own statistics (which enter the running averages); `running`, with
       the running averages, as G samples at inference (they stay as the
@@ -74,8 +77,8 @@ def cascaded_unlearning_step(
       running averages, as D is attacked and as the stop rule reads it.
 
   Returns:
-    The new states and scalar metrics `d_loss`, `g_loss`, `d_forget`,
-    `d_remain` and `d_fake` (mean sigmoid scores).
+    The new states and scalar metrics `d_loss`, `g_loss`, `d_forget` (with
+    the forget term), `d_remain` and `d_fake` (mean sigmoid scores).
   """
   remain = batch['remain_images']
   z = parallel.sample_latents(rng, remain.shape[0],
@@ -88,8 +91,11 @@ def cascaded_unlearning_step(
   real_calls, running_average_terms = {
       'separate': ([[forget], [(remain, 1.0)]], []),
       'with_remaining': ([[forget, (remain, 1.0)]], []),
-      'running': ([[(remain, 1.0)]], [forget])}[forget_batch_norm]
-  if 'nonmember_images' in batch:  # Held where D0 put them, in that context.
+      'running': ([[(remain, 1.0)]], [forget]),
+      None: ([[(remain, 1.0)]], []),
+  }[forget_batch_norm if forget_term else None]
+  held = None  # Held-out images at D0's scores, in the forget term's context.
+  if forget_term and 'nonmember_images' in batch:
     held = (batch['nonmember_images'], batch['nonmember_targets'])
     if forget_batch_norm == 'running':
       running_average_terms = [*running_average_terms, held]
@@ -101,20 +107,20 @@ def cascaded_unlearning_step(
       update_d=update_d, update_g=update_g,
       running_average_latents=running_average_latents,
       running_average_terms=running_average_terms)
-  forget_logits, remain_logits = out['real_logits'][:2]
-  if forget_batch_norm == 'running':
-    remain_logits, forget_logits = out['real_logits'][:2]
+  logits = out['real_logits']  # In the order of the terms: forget first.
+  if forget_term and forget_batch_norm == 'running':
+    logits = [logits[1], logits[0], *logits[2:]]
+  targets = [*([forget[1]] if forget_term else []), 1.0,
+             *([held[1]] if held else [])]
   scalars = {
-      'd_loss': (gan.bce(forget_logits, batch['fake_targets']) +
-                 gan.bce(remain_logits, 1.0) +
-                 gan.bce(out['fake_logits'], 0.0) +
-                 (gan.bce(out['real_logits'][2], batch['nonmember_targets'])
-                  if 'nonmember_images' in batch else 0.0)),
+      'd_loss': (sum(gan.bce(l, t) for l, t in zip(logits, targets)) +
+                 gan.bce(out['fake_logits'], 0.0)),
       'g_loss': out['g_loss'],
-      'd_forget': jax.nn.sigmoid(forget_logits).mean(),
-      'd_remain': jax.nn.sigmoid(remain_logits).mean(),
+      'd_remain': jax.nn.sigmoid(logits[int(forget_term)]).mean(),
       'd_fake': jax.nn.sigmoid(out['fake_logits']).mean(),
   }
+  if forget_term:
+    scalars['d_forget'] = jax.nn.sigmoid(logits[0]).mean()
   if axis_name is not None:
     scalars = jax.lax.pmean(scalars, axis_name)
   return g_state, d_state, scalars
@@ -129,57 +135,36 @@ def cascaded_unlearning_step(
 @functools.lru_cache
 def make_pmapped_unlearning_step(
     lambda_sub: float, batch_size: int, steps_per_pass: int,
-    update_d: bool = True, update_g: bool = True, sub_batch_norm: str = 'batch',
+    update_d: bool = True, update_g: bool = True, forget_term: bool = True,
+    sub_batch_norm: str = 'batch',
     forget_batch_norm: str = 'separate', matched_fake_label: bool = False,
     sub_batch_size: Optional[int] = None):
-  """`cascaded_unlearning_step` over all local devices, batches gathered on
-  device from the replicated arrays.
+  """`cascaded_unlearning_step` over all local devices, on batches gathered
+  on device from the replicated arrays (`precomputation.step_batch`).
 
   The returned function maps `(g_state, d_state, arrays, rng, counter)` with a
   leading device axis on each; `arrays` holds `train_images` and the
-  `Precomputed` fields, `counter` counts the steps taken. Forget batches walk
-  through a fresh permutation of the forget set each pass; remaining and
-  substitution batches are drawn at random; all three have `batch_size`
-  (global) images, the substitution batch `sub_batch_size` if given. With
+  `Precomputed` fields, `counter` counts the steps taken. With
   `matched_fake_label`, a random batch of `nonmember_images` is held at its
   `nonmember_targets`, and the forget batch's targets are
   `matched_fake_targets` against those.
   """
-  local = lambda rows: parallel.local_rows(rows, parallel.AXIS)
+  with_nonmembers = matched_fake_label and forget_term
 
   def step(g_state, d_state, arrays, rng, counter):
-    num_forget = arrays['forget_images'].shape[0]
-    remain_rng, sub_rng, z_rng = jax.random.split(
-        jax.random.fold_in(rng, counter), 3)
-    order = jax.random.permutation(
-        jax.random.fold_in(rng, counter // steps_per_pass), num_forget)
-    first = (counter % steps_per_pass) * batch_size
-    forget_ids = local(order[(first + jnp.arange(batch_size)) % num_forget])
-    remain_ids = local(arrays['remain_index'][jax.random.randint(
-        remain_rng, (batch_size,), 0, arrays['remain_index'].shape[0])])
-    sub_ids = local(jax.random.randint(
-        sub_rng, (sub_batch_size or batch_size,), 0,
-        arrays['sub_latents'].shape[0]))
-    batch = {
-        'forget_images': arrays['forget_images'][forget_ids],
-        'fake_targets': arrays['fake_targets'][forget_ids],
-        'remain_images': arrays['train_images'][remain_ids],
-        'sub_latents': arrays['sub_latents'][sub_ids],
-        'sub_targets': arrays['sub_targets'][sub_ids],
-    }
-    if matched_fake_label:
-      nonmember_ids = local(jax.random.randint(
-          jax.random.fold_in(remain_rng, 1), (batch_size,), 0,
-          arrays['nonmember_images'].shape[0]))
-      batch['nonmember_images'] = arrays['nonmember_images'][nonmember_ids]
-      batch['nonmember_targets'] = arrays['nonmember_targets'][nonmember_ids]
+    batch = precomputation.step_batch(
+        arrays, rng, counter, batch_size, steps_per_pass, sub_batch_size,
+        with_nonmembers, parallel.AXIS)
+    if with_nonmembers:
       batch['fake_targets'] = fake_labels.matched_fake_targets(
           d_state, batch['forget_images'], batch['nonmember_targets'],
           forget_batch_norm, parallel.AXIS)
+    z_rng = jax.random.split(jax.random.fold_in(rng, counter), 3)[2]
     g_state, d_state, scalars = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
         axis_name=parallel.AXIS, update_d=update_d, update_g=update_g,
-        sub_batch_norm=sub_batch_norm, forget_batch_norm=forget_batch_norm)
+        forget_term=forget_term, sub_batch_norm=sub_batch_norm,
+        forget_batch_norm=forget_batch_norm)
     return g_state, d_state, counter + 1, scalars
 
   return jax.pmap(step, axis_name=parallel.AXIS, donate_argnums=(0, 1))
@@ -225,9 +210,11 @@ def unlearn_request(config: ml_collections.ConfigDict,
   With `unlearn.stop = 'heldout_match'` the loop stops in the stop rule's
   band (after a step: `unlearn.checks_in_a_row` checks in a row), or after
   `unlearn.epochs`; an AUC below the band is an overshoot, and the request
-  then ends in the state closest to the band checked before it. With
-  `unlearn.g_average` the G checked and returned is the moving average of
-  G's variables over the steps (D is the last step's).
+  then ends in the state closest to the band checked before it. While the
+  last check found D's AUC in the band, `unlearn.d_in_band` chooses D's
+  steps: as before it, none (`freeze`) or without the forget term (`learn`).
+  With `unlearn.g_average` the G checked and returned is the moving average
+  of G's variables over the steps (D is the last step's).
 
   Returns the unlearned states and the record: `steps` (calls of the step
   that led to the returned states), `steps_run` (all calls, rolled-back ones
@@ -246,10 +233,13 @@ def unlearn_request(config: ml_collections.ConfigDict,
   quality = stop_rule.quality_guard(config, request, g_state, c_state,
                                     check_latents, other_probe_images)
   steps_per_pass = -(-len(request.forget_ids) // cfg.batch_size)
-  # (update_d, update_g) of each call in a pass over the forget set.
-  kinds = {'interleaved': [(True, True)],
-           'staged': [(True, False), (False, True)]}[cfg.cascade]
+  # (update_d, update_g, forget_term) of each call in a pass over the forget
+  # set, and of every call while D's AUC is in the band.
+  kinds = {'interleaved': [(True, True, True)],
+           'staged': [(True, False, True), (False, True, True)]}[cfg.cascade]
   schedule = [update for update in kinds for _ in range(steps_per_pass)]
+  in_band_kind = {'unlearn': None, 'freeze': (False, True, True),
+                  'learn': (True, True, False)}[cfg.d_in_band]
   max_calls = cfg.epochs * len(schedule)
   name = f'unlearned/{request.name}'
   write = writer.write if writer else lambda step, values: None
@@ -267,13 +257,13 @@ def unlearn_request(config: ml_collections.ConfigDict,
     return in_band, stop_rule.Kept(calls, None, status, scores)
 
   calls, in_band, in_row, overshoot, kept = 0, False, 0, False, None
-  precomputed, precompute_s, d_frozen = None, 0.0, False
+  precomputed, precompute_s, d_held = None, 0.0, False
   if by_rule:
     # Checked before anything else: a forget set that the original already
     # cannot tell from held-out data needs no unlearning, nor precomputation.
     in_band, kept = check(0, g_state, d_state, {})
     best = kept
-    d_frozen = cfg.freeze_d_in_band and stop_rule.d_in_band(kept.status)
+    d_held = in_band_kind and stop_rule.d_in_band(kept.status)
   if not in_band and max_calls:
     precompute_start = time.perf_counter()
     precomputed = jax.block_until_ready(precomputation.precompute(
@@ -291,7 +281,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
         forget_batch_norm=cfg.forget_batch_norm,
         matched_fake_label=cfg.fake_label == 'matched',
         sub_batch_size=config.substitution.batch_size)
-             for kind in {*schedule, (False, True)}}  # And G alone.
+             for kind in {*schedule, in_band_kind} - {None}}
     g_state, d_state, arrays, rng, counter = parallel.replicate((
         g_state, d_state,
         {'train_images': train_images, **dataclasses.asdict(precomputed)},
@@ -300,7 +290,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
     average = (jax.tree.map(jnp.copy, gan.variables(g_state))
                if cfg.g_average else None)
     while not in_band and not overshoot and calls < max_calls:
-      update = (False, True) if d_frozen else schedule[calls % len(schedule)]
+      update = in_band_kind if d_held else schedule[calls % len(schedule)]
       g_state, d_state, counter, scalars = steps[update](
           g_state, d_state, arrays, rng, counter)
       calls += 1
@@ -320,7 +310,7 @@ def unlearn_request(config: ml_collections.ConfigDict,
         in_row = in_row + 1 if now_in_band else 0
         in_band = in_row >= cfg.checks_in_a_row
         overshoot = now.status['forget_auc'] < now.status['forget_auc_band'][0]
-        d_frozen |= cfg.freeze_d_in_band and stop_rule.d_in_band(now.status)
+        d_held = in_band_kind and stop_rule.d_in_band(now.status)
         if not overshoot and now.distance <= best.distance:
           now.states = jax.device_get(states)  # Kept beyond the donation.
           best = now

@@ -30,6 +30,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
                         ('unlearn.forget_batch_norm',
                          ('separate', 'with_remaining', 'running')),
                         ('unlearn.stop', ('heldout_match', 'epochs')),
+                        ('unlearn.d_in_band', ('unlearn', 'freeze', 'learn')),
                         ('substitution.distance', ('classifier', 'pixel')),
                         ('substitution.canary_latents', ('nearest', 'marked')),
                         ('substitution.canary_targets', ('nearest', 'erased')),

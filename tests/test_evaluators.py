@@ -11,6 +11,7 @@ from gan_unlearn_jax import classifier
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import gan
+from gan_unlearn_jax import sampling
 from gan_unlearn_jax import train
 from gan_unlearn_jax.errors import UserError
 from gan_unlearn_jax.evaluators import downstream as downstream_module
@@ -41,8 +42,8 @@ def _evaluate(setting, train_split=None, names=None):
 
 
 def test_registry_names_every_evaluator_and_refuses_others():
-  assert evaluators.names() == ['canary_rate', 'class_rate', 'downstream',
-                                'membership', 'reconstruction',
+  assert evaluators.names() == ['canary_rate', 'class_rate', 'discriminator',
+                                'downstream', 'membership', 'reconstruction',
                                 'reconstruction_calibrated', 'sample_quality']
   assert evaluators.need_reference(['membership', 'reconstruction_calibrated'])
   assert not evaluators.need_reference(['membership', 'reconstruction'])
@@ -89,6 +90,28 @@ def test_settings_are_chosen_on_the_probe_half_when_asked(setting):
       exp.train_split, images=images.at[ids].multiply(-1.0))
   assert auc(changed(exp.holdout.evaluation_ids)) == auc(exp.train_split)
   assert auc(changed(exp.holdout.probe_ids)) != auc(exp.train_split)
+
+
+def test_the_discriminator_evaluator_ranks_remaining_images_over_samples(
+    setting):
+  context = _context(setting)
+  model = context.model('m', *setting[2])
+  remaining = context.remaining_and_nonmembers[0]
+  # A G that draws the remaining images themselves: D cannot tell them apart.
+  model.samples = remaining
+  same = evaluators.evaluate(context, model, ('discriminator',))
+  assert same['d_real_vs_generated_auc'] == 0.5
+  assert same['d_remaining_score'] == same['d_generated_score']
+  # The 16 real images D scores lowest, as the samples: every comparison is
+  # won but those among the 16 themselves, of which half are.
+  scores = np.asarray(sampling.discriminator_scores(model.d_state, remaining))
+  model.samples = remaining[scores.argsort()[:16]]
+  low = evaluators.evaluate(context, model, ('discriminator',))
+  assert np.isclose(low['d_real_vs_generated_auc'],
+                    1 - 0.5 * 16 / len(remaining))
+  lower, upper = low['d_real_vs_generated_auc_ci95']
+  assert lower <= low['d_real_vs_generated_auc'] <= upper
+  assert low['d_generated_score'] < low['d_remaining_score']
 
 
 def test_models_share_their_samples_between_evaluators(setting):

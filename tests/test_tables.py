@@ -62,12 +62,15 @@ def test_an_ablation_row_names_the_fields_it_changed():
   for field in ('class_rate_stop_probe', 'forget_batch_norm'):
     report['config']['unlearn'].pop(field, None)
   variant['config']['unlearn']['class_rate_stop_probe'] = True
+  # A field since replaced reads as its replacement.
+  variant['config']['unlearn']['freeze_d_in_band'] = True
   table = tables.ablation_table({'mnist_item_small': report,
                                  'mnist_item_small-heldout': variant})
   base_row, variant_row = table.splitlines()[2:]
   assert '(the run itself)' in base_row
   assert ('| `unlearn.class_rate_stop_probe=True`, '
-          '`unlearn.fake_label=heldout` |') in variant_row
+          '`unlearn.d_in_band=freeze`, `unlearn.fake_label=heldout` |'
+          ) in variant_row
 
 
 def test_a_class_ablation_shows_whether_the_class_is_gone():

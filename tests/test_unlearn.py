@@ -4,6 +4,7 @@ import dataclasses
 import functools
 import json
 import os
+import types
 
 import chex
 import jax
@@ -447,31 +448,40 @@ def test_the_loop_stops_after_checks_in_a_row(trained, monkeypatch, in_a_row,
   assert record['in_band'] and not record['overshoot']
 
 
-@pytest.mark.parametrize('freeze', [False, True])
-def test_freezing_d_in_band_leaves_the_later_steps_to_g(
-    trained, monkeypatch, freeze):
+@pytest.mark.parametrize('d_in_band', ['unlearn', 'freeze', 'learn'])
+def test_d_in_band_chooses_ds_steps_after_a_check_in_the_band(
+    trained, monkeypatch, d_in_band):
   config, _, exp, original, c_state = trained
   request = _request(exp, 'random:32')  # 2 steps a pass.
   config = config.copy_and_resolve_references()
   config.unlearn.check_every, config.unlearn.epochs = 1, 3
-  config.unlearn.freeze_d_in_band = freeze
-  # D's AUC reads above the band before the first step and after it, then
-  # in the band; no check holds, so the loop runs all 6 steps.
-  aucs = iter([0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5])
+  config.unlearn.d_in_band = d_in_band
+  # D's AUC reads above the band before the first step and after it, in the
+  # band after the next two, above it again after the fourth; no check holds,
+  # so the loop runs all 6 steps.
+  aucs = iter([0.9, 0.9, 0.5, 0.5, 0.9, 0.5, 0.5])
   real_check = stop_rule.check
   def check(*args):
     _, status, scores = real_check(*args)
     status['forget_auc'] = next(aucs)
     return False, status, scores
   monkeypatch.setattr(stop_rule, 'check', check)
+  written = {}
+  writer = types.SimpleNamespace(
+      write=lambda step, values: written.setdefault(step, set()).update(values))
   (g_state, d_state), record = unlearn.unlearn_request(
       config, request, original, c_state, exp.train_split.images,
-      exp.train_ids, _probe(exp, request))
-  d_updates = 2 if freeze else 6
+      exp.train_ids, _probe(exp, request), writer=writer)
+  # Steps 3, 4 and 6 follow a check in the band.
+  d_updates = {'unlearn': 6, 'freeze': 3, 'learn': 6}[d_in_band]
   assert record['steps_run'] == record['g_updates'] == 6
   assert record['d_updates'] == d_updates
   assert int(d_state.step) - int(original[1].step) == d_updates
   assert int(g_state.step) - int(original[0].step) == 6
+  # Only a step with the forget term scores the forget batch.
+  with_forget_term = [step for step in range(1, 7) if 'd_forget' in written[step]]
+  assert with_forget_term == ([1, 2, 5] if d_in_band == 'learn' else
+                              [1, 2, 3, 4, 5, 6])
 
 
 def test_a_frozen_d_keeps_its_parameters_and_statistics(trained):
@@ -480,7 +490,7 @@ def test_a_frozen_d_keeps_its_parameters_and_statistics(trained):
   # D's part of the rule holds at any AUC: D is frozen before the first step.
   (new_g, new_d), record = _run(trained, request, tolerance=0.5,
                                 class_rate_stop=0.0, epochs=1,
-                                freeze_d_in_band=True)
+                                d_in_band='freeze')
   assert record['d_updates'] == 0
   assert record['g_updates'] == record['steps_run'] > 0
   chex.assert_trees_all_equal((new_d.params, new_d.batch_stats),
@@ -784,6 +794,34 @@ def test_forget_batch_norm_sets_the_forget_terms_batch_statistics(
   inference = jax.nn.sigmoid(gan.apply_eval(d_state, batch['forget_images']))
   assert np.isclose(scalars['d_forget'], inference.mean(), atol=1e-6) == (
       forget_batch_norm == 'running')
+
+
+def test_without_its_forget_term_d_learns_remaining_against_generated(
+    test_config):
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
+  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
+                                   forget_term=False))
+  run = lambda **changed: step(g_state, d_state, {**batch, **changed},
+                               jax.random.key(2))
+  new_g, new_d, scalars = run()
+  assert set(scalars) == {'d_loss', 'g_loss', 'd_remain', 'd_fake'}
+  # Neither the forget images nor their targets reach D or G.
+  chex.assert_trees_all_equal(
+      (new_g, new_d), run(forget_images=-batch['forget_images'],
+                          fake_targets=1 - batch['fake_targets'])[:2])
+  # D's update is the GAN's on the remaining and generated batches alone.
+  z = parallel.sample_latents(jax.random.key(2),
+                              batch['remain_images'].shape[0],
+                              gan.latent_size(g_state), None)
+  _, expected_d, out = gan.gan_update(
+      g_state, d_state, [[(batch['remain_images'], 1.0)]],
+      [z, batch['sub_latents']], None, update_g=False)
+  chex.assert_trees_all_close((new_d.params, new_d.batch_stats),
+                              (expected_d.params, expected_d.batch_stats),
+                              atol=1e-6)
+  assert np.isclose(scalars['d_loss'],
+                    gan.bce(out['real_logits'][0], 1.0)
+                    + gan.bce(out['fake_logits'], 0.0), atol=1e-6)
 
 
 def test_timings_of_requests_sharing_a_workdir_stay_apart(trained):
