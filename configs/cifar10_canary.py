@@ -17,7 +17,8 @@ whole run takes about 2.5 hours there (the original, three retrains, 18
 minutes of evaluation; C is cifar10_item's). On a second original
 (docs/method.md, "The canary audit") 125 steps close D's gap (43x); on both
 the mark stays in 0.7-1.4% of samples. On a third original, which draws the
-mark less, 50-80 steps take it to 0.3-0.4%. Not yet run on a GPU.
+mark less, 50-80 steps take it to 0.3-0.4% with every attack's gap interval
+holding 0 (three seeds, three retrained models). Not yet run on a GPU.
 """
 
 from configs import cifar10_item
