@@ -134,7 +134,8 @@ def get_config() -> ml_collections.ConfigDict:
   # class, canary or quality condition; an ablation: against a D that no
   # longer learns, G's samples get worse, docs/method.md "The canary audit")
   # or 'learn' (D learns remaining against generated images, without its
-  # forget term: it keeps up with G and is pushed no further on F).
+  # forget term: it keeps up with G and is pushed no further on F; where the
+  # freeze failed, it ends in the band, but no nearer the retrained model).
   config.unlearn.d_in_band = 'unlearn'
   # And (0: no such condition) the check samples' FCD to the probe half's
   # images of the kept content (a class: C's other classes) at most this

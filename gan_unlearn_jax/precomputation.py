@@ -17,6 +17,8 @@ every request of the same shape (docs/method.md, "Precomputed arrays"):
                                  context (optionally shifted to the level of
                                  generated images), for the `matched` fake
                                  label (None otherwise)
+
+`step_batch` gathers each step's batch from them, on device.
 """
 
 import dataclasses

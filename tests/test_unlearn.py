@@ -467,8 +467,8 @@ def test_d_in_band_chooses_ds_steps_after_a_check_in_the_band(
     return False, status, scores
   monkeypatch.setattr(stop_rule, 'check', check)
   written = {}
-  writer = types.SimpleNamespace(
-      write=lambda step, values: written.setdefault(step, set()).update(values))
+  writer = types.SimpleNamespace(write=lambda step, values: written.setdefault(
+      step, set()).update(values))
   (g_state, d_state), record = unlearn.unlearn_request(
       config, request, original, c_state, exp.train_split.images,
       exp.train_ids, _probe(exp, request), writer=writer)
@@ -479,7 +479,8 @@ def test_d_in_band_chooses_ds_steps_after_a_check_in_the_band(
   assert int(d_state.step) - int(original[1].step) == d_updates
   assert int(g_state.step) - int(original[0].step) == 6
   # Only a step with the forget term scores the forget batch.
-  with_forget_term = [step for step in range(1, 7) if 'd_forget' in written[step]]
+  with_forget_term = [step for step in range(1, 7)
+                      if 'd_forget' in written[step]]
   assert with_forget_term == ([1, 2, 5] if d_in_band == 'learn' else
                               [1, 2, 3, 4, 5, 6])
 
@@ -771,15 +772,23 @@ def test_substitution_batch_enters_gs_running_averages_only_when_asked(
       chex.assert_trees_all_close(first, second)
 
 
+def _hand_built_run(test_config, **step_args):
+  """The hand-built inputs, and `run(**changed)`: the jitted step on them with
+  the batch entries `changed` replaced."""
+  g_state, d_state, batch = _hand_built_step_inputs(test_config)
+  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
+                                   **step_args))
+  run = lambda **changed: step(g_state, d_state, {**batch, **changed},
+                               jax.random.key(2))
+  return (g_state, d_state, batch), run
+
+
 @pytest.mark.parametrize('forget_batch_norm',
                          ['separate', 'with_remaining', 'running'])
 def test_forget_batch_norm_sets_the_forget_terms_batch_statistics(
     test_config, forget_batch_norm):
-  g_state, d_state, batch = _hand_built_step_inputs(test_config)
-  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
-                                   forget_batch_norm=forget_batch_norm))
-  run = lambda **changed: step(g_state, d_state, {**batch, **changed},
-                               jax.random.key(2))
+  (_, d_state, batch), run = _hand_built_run(
+      test_config, forget_batch_norm=forget_batch_norm)
   _, d_state_after, scalars = run()
   # D's forget scores depend on the remaining batch only through a shared call.
   _, _, other_remain = run(remain_images=-batch['remain_images'])
@@ -798,11 +807,8 @@ def test_forget_batch_norm_sets_the_forget_terms_batch_statistics(
 
 def test_without_its_forget_term_d_learns_remaining_against_generated(
     test_config):
-  g_state, d_state, batch = _hand_built_step_inputs(test_config)
-  step = jax.jit(functools.partial(cascaded_unlearning_step, lambda_sub=1.0,
-                                   forget_term=False))
-  run = lambda **changed: step(g_state, d_state, {**batch, **changed},
-                               jax.random.key(2))
+  (g_state, d_state, batch), run = _hand_built_run(test_config,
+                                                   forget_term=False)
   new_g, new_d, scalars = run()
   assert set(scalars) == {'d_loss', 'g_loss', 'd_remain', 'd_fake'}
   # Neither the forget images nor their targets reach D or G.
