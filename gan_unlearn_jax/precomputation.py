@@ -262,7 +262,7 @@ def precompute(config: ml_collections.ConfigDict,
 def step_batch(arrays: dict[str, jax.Array], rng: jax.Array,
                counter: jax.Array, batch_size: int, steps_per_pass: int,
                sub_batch_size: Optional[int], nonmembers: bool,
-               axis_name: str) -> dict[str, jax.Array]:
+               axis_name: str) -> tuple[dict[str, jax.Array], jax.Array]:
   """This device's share of step `counter`'s batch, gathered on device from
   `arrays` (`train_images` and the `Precomputed` fields, whole on every
   device), inside a map over `axis_name`.
@@ -271,12 +271,13 @@ def step_batch(arrays: dict[str, jax.Array], rng: jax.Array,
   pass of `steps_per_pass` steps; remaining, substitution and (with
   `nonmembers`) non-member batches are drawn at random. Each has
   `batch_size` (global) images, the substitution batch `sub_batch_size` if
-  given. The step's key `fold_in(rng, counter)` splits in three: the
-  remaining and substitution draws take the first two, G's latents the third.
+  given. Returns the batch and the key of G's latents for the step: the
+  step's key `fold_in(rng, counter)` splits in three, the remaining and
+  substitution draws taking the first two.
   """
   local = lambda rows: parallel.local_rows(rows, axis_name)
   num_forget = arrays['forget_images'].shape[0]
-  remain_rng, sub_rng, _ = jax.random.split(
+  remain_rng, sub_rng, latent_rng = jax.random.split(
       jax.random.fold_in(rng, counter), 3)
   order = jax.random.permutation(
       jax.random.fold_in(rng, counter // steps_per_pass), num_forget)
@@ -300,4 +301,4 @@ def step_batch(arrays: dict[str, jax.Array], rng: jax.Array,
         arrays['nonmember_images'].shape[0]))
     batch['nonmember_images'] = arrays['nonmember_images'][nonmember_ids]
     batch['nonmember_targets'] = arrays['nonmember_targets'][nonmember_ids]
-  return batch
+  return batch, latent_rng

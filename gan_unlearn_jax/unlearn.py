@@ -152,14 +152,13 @@ def make_pmapped_unlearning_step(
   with_nonmembers = matched_fake_label and forget_term
 
   def step(g_state, d_state, arrays, rng, counter):
-    batch = precomputation.step_batch(
+    batch, z_rng = precomputation.step_batch(
         arrays, rng, counter, batch_size, steps_per_pass, sub_batch_size,
         with_nonmembers, parallel.AXIS)
     if with_nonmembers:
       batch['fake_targets'] = fake_labels.matched_fake_targets(
           d_state, batch['forget_images'], batch['nonmember_targets'],
           forget_batch_norm, parallel.AXIS)
-    z_rng = jax.random.split(jax.random.fold_in(rng, counter), 3)[2]
     g_state, d_state, scalars = cascaded_unlearning_step(
         g_state, d_state, batch, z_rng, lambda_sub=lambda_sub,
         axis_name=parallel.AXIS, update_d=update_d, update_g=update_g,
