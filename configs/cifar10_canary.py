@@ -26,4 +26,12 @@ from configs import default
 
 
 def get_config():
-  return default.canary_audit(cifar10_item.get_config(), repeats=16)
+  config = default.canary_audit(cifar10_item.get_config(), repeats=16)
+  # Stop once D's probe AUC is within one standard error of 0.5 (not 1.645):
+  # on the third original's probe half it ends nearer the retrained model on
+  # one seed of three and changes nothing on the others (docs/method.md).
+  config.unlearn.tolerance_se = 1.0
+  # What the steps leave of D's judgement of remaining against generated
+  # images, beside the attacks.
+  config.evaluation.evaluators += ('discriminator',)
+  return config
