@@ -149,7 +149,8 @@ def _section(name: str, report: dict) -> list[str]:
               'mia_whitebox_tpr_at_1pct_fpr', 'reconstruction_error_forget',
               'fcd', 'kid', 'classifier_score', 'downstream_accuracy',
               'forget_class_rate', 'downstream_accuracy_forgotten',
-              'fcd_retained', 'kid_retained', 'canary_rate']
+              'fcd_retained', 'kid_retained', 'canary_rate',
+              'd_real_vs_generated_auc', 'd_remaining_score']
   cell = lambda model, key: (f'{metrics[model][key]:.4g}'
                              if key in metrics.get(model, {}) else 'n/a')
   for key in keys:

@@ -9,16 +9,15 @@ through). As configs/mnist_canary.py: the retrained models never see a mark,
 membership is measured against marked holdout images, and the canary rate
 says whether G still draws the mark.
 
-Recorded run (docs/results.md#cifar10_canary, 2-core CPU): the original
-knows its canaries (D white-box AUC 0.70, retrained models 0.45-0.51); 25
-unlearning steps (18 s) halve that gap, fine-tuning as long does not; 84x
-faster than a retrain (1,444-1,667 s), 1.3x with C's training counted. The
-whole run takes about 2.5 hours there (the original, three retrains, 18
-minutes of evaluation; C is cifar10_item's). On a second original
-(docs/method.md, "The canary audit") 125 steps close D's gap (43x); on both
-the mark stays in 0.7-1.4% of samples. On a third original, which draws the
-mark less, 50-80 steps take it to 0.3-0.4% with every attack's gap interval
-holding 0 (three seeds, three retrained models). Not yet run on a GPU.
+Recorded run (docs/results.md#cifar10_canary, 2-core Intel Xeon CPU, about
+90 minutes for the whole command): the original knows its canaries (D
+white-box AUC 0.74, retrained models 0.47-0.51) and draws the mark in 2.4%
+of its samples; 80 unlearning steps (18 s) close D's gap and leave the mark
+in 0.3% (no retrained model draws it), where fine-tuning as long leaves both
+above; 44x faster than a retrain (788-824 s), 1.2x with C's training
+counted. On two other originals (docs/method.md, "The canary audit") the
+steps halve or close D's gap and leave the mark in 0.7-1.4% of samples. Not
+yet run on a GPU.
 """
 
 from configs import cifar10_item
