@@ -26,6 +26,7 @@ from configs import default
 
 def get_config():
   config = default.canary_audit(cifar10_item.get_config(), repeats=16)
+  config.retrain.num_models = 5  # The retrained distribution, K = 5.
   # Stop once D's probe AUC is within one standard error of 0.5 (not 1.645):
   # on the third original's probe half it ends nearer the retrained model on
   # one seed of three and changes nothing on the others (docs/method.md).
