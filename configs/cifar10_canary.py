@@ -9,15 +9,15 @@ through). As configs/mnist_canary.py: the retrained models never see a mark,
 membership is measured against marked holdout images, and the canary rate
 says whether G still draws the mark.
 
-Recorded run (docs/results.md#cifar10_canary, 2-core Intel Xeon CPU, about
-90 minutes for the whole command): the original knows its canaries (D
-white-box AUC 0.74, retrained models 0.47-0.51) and draws the mark in 2.4%
-of its samples; 80 unlearning steps (18 s) close D's gap and leave the mark
-in 0.3% (no retrained model draws it), where fine-tuning as long leaves both
-above; 44x faster than a retrain (788-824 s), 1.2x with C's training
-counted. On two other originals (docs/method.md, "The canary audit") the
-steps halve or close D's gap and leave the mark in 0.7-1.4% of samples. Not
-yet run on a GPU.
+Recorded run (docs/results.md#cifar10_canary, 2-core Intel Xeon CPU; the
+original, C, five retrains, unlearning and fine-tuning take 95 minutes, then
+the evaluation): the original knows its canaries (D white-box AUC 0.74,
+retrained models 0.46-0.51) and draws the mark in 2.4% of its samples; 80
+unlearning steps (18 s) close D's gap and leave the mark in 0.3% (no
+retrained model draws it), where fine-tuning as long leaves both above; 44x
+faster than a retrain (765-880 s), 1.2x with C's training counted. On two
+other originals (docs/method.md, "The canary audit") the steps halve or close
+D's gap and leave the mark in 0.7-1.4% of samples. Not yet run on a GPU.
 """
 
 from configs import cifar10_item
