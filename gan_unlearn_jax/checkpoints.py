@@ -9,6 +9,7 @@ restores as complete.
 """
 
 import functools
+import logging
 import os
 import shutil
 import sys
@@ -87,6 +88,7 @@ def load(workdir: str, name: str, template: Any,
   try:
     return restore_latest(mngr, template)
   except Exception as e:  # orbax raises many types for corrupt folders.
+    _drop_unretrieved_read_errors()
     raise UserError(
         f'The checkpoint at {path} does not restore ({type(e).__name__}: '
         f'{str(e)[:200]}). Delete it, then {remedy}.') from e
@@ -110,3 +112,15 @@ def _ignore_callbacks_into_closed_loops() -> None:
       previous(unraisable)
 
   sys.unraisablehook = hook
+
+
+@functools.cache  # Installed once, after a failed restore only.
+def _drop_unretrieved_read_errors() -> None:
+  """A failed restore raises the first read's error; the other reads of the
+  same restore fail on their own, and asyncio reports each of their tasks,
+  when collected, as `Task exception was never retrieved` with a traceback
+  (how many depends on timing). The clear error says all of it already."""
+  unretrieved = ('Task exception was never retrieved',
+                 'Future exception was never retrieved')
+  logging.getLogger('asyncio').addFilter(
+      lambda record: not record.getMessage().startswith(unretrieved))
