@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import sys
+import traceback
 from typing import Any, Optional
 
 import jax
@@ -84,11 +85,10 @@ def load(workdir: str, name: str, template: Any,
   if not exists(workdir, name):
     raise UserError(f'No checkpoint at {path}: {remedy}.')
   mngr = ocp.CheckpointManager(path)
-  _ignore_callbacks_into_closed_loops()
+  _quiet_the_aftermath_of_failed_reads()
   try:
     return restore_latest(mngr, template)
   except Exception as e:  # orbax raises many types for corrupt folders.
-    _drop_unretrieved_read_errors()
     raise UserError(
         f'The checkpoint at {path} does not restore ({type(e).__name__}: '
         f'{str(e)[:200]}). Delete it, then {remedy}.') from e
@@ -97,12 +97,14 @@ def load(workdir: str, name: str, template: Any,
 
 
 @functools.cache  # Installed once.
-def _ignore_callbacks_into_closed_loops() -> None:
-  """After a failed restore, the reads still in flight finish on tensorstore's
-  threads and call back into the event loop orbax has already closed, even
-  before the failure reaches `load`; each would print a `RuntimeError: Event
-  loop is closed` traceback around the clear error. Those, and only those,
-  are dropped, so the hook is in place before any restore starts."""
+def _quiet_the_aftermath_of_failed_reads() -> None:
+  """A failed restore raises its first read's error; the other reads fail on
+  their own, on tensorstore's threads and in orbax's event loop, even before
+  the failure reaches `load`. Each would print a traceback around the clear
+  error: a `RuntimeError: Event loop is closed` from a callback into the loop
+  orbax has already closed, or asyncio's `Task exception was never retrieved`
+  when a failed read's task is collected (how many depends on timing). Those,
+  and only those, are dropped, so both are in place before any restore."""
   previous = sys.unraisablehook
 
   def hook(unraisable):
@@ -112,15 +114,16 @@ def _ignore_callbacks_into_closed_loops() -> None:
       previous(unraisable)
 
   sys.unraisablehook = hook
+  logging.getLogger('asyncio').addFilter(_not_an_unretrieved_orbax_error)
 
 
-@functools.cache  # Installed once, after a failed restore only.
-def _drop_unretrieved_read_errors() -> None:
-  """A failed restore raises the first read's error; the other reads of the
-  same restore fail on their own, and asyncio reports each of their tasks,
-  when collected, as `Task exception was never retrieved` with a traceback
-  (how many depends on timing). The clear error says all of it already."""
-  unretrieved = ('Task exception was never retrieved',
-                 'Future exception was never retrieved')
-  logging.getLogger('asyncio').addFilter(
-      lambda record: not record.getMessage().startswith(unretrieved))
+_UNRETRIEVED = ('Task exception was never retrieved',
+                'Future exception was never retrieved')
+
+
+def _not_an_unretrieved_orbax_error(record: logging.LogRecord) -> bool:
+  if not record.getMessage().startswith(_UNRETRIEVED):
+    return True
+  _, _, tb = record.exc_info or (None, None, None)
+  files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(tb)]
+  return not any(os.path.join('orbax', 'checkpoint') in f for f in files)
