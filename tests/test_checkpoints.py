@@ -119,8 +119,9 @@ def test_missing_or_corrupt_checkpoint_names_path_and_remedy(small_config,
   # may come when their tasks are collected, add nothing to the clear error.
   read_error = info.value.__cause__  # Raised inside orbax.
   assert read_error is not None
+  other_error = ValueError('not a read')
   with caplog.at_level(logging.ERROR, logger='asyncio'):
-    for error in (read_error, ValueError('not a read')):
+    for error in (read_error, other_error):
       logging.getLogger('asyncio').error(
           'Task exception was never retrieved', exc_info=error)
-  assert [r.exc_info[1] for r in caplog.records] == [error]
+  assert [r.exc_info[1] for r in caplog.records] == [other_error]
