@@ -31,7 +31,4 @@ def get_config():
   # on the third original's probe half it ends nearer the retrained model on
   # one seed of three and changes nothing on the others (docs/method.md).
   config.unlearn.tolerance_se = 1.0
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   return config

@@ -256,4 +256,7 @@ def canary_audit(config: ml_collections.ConfigDict,
   # Match substitutes in pixels: C's features hardly see the corner mark, the
   # pixels do, so the substitution latents are the ones that draw it.
   config.substitution.distance = 'pixel'
+  # What the steps leave of D's judgement of remaining against generated
+  # images, beside the attacks.
+  config.evaluation.evaluators += ('discriminator',)
   return config

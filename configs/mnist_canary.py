@@ -50,7 +50,4 @@ def get_config():
   # the canaries below 0.5, so the wider band stops D short of them.
   config.unlearn.canary_rate_stop = 0.005
   config.unlearn.tolerance_se = 1.0
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   return config
