@@ -155,9 +155,8 @@ def get_config() -> ml_collections.ConfigDict:
 
   config.substitution = ml_collections.ConfigDict()
   config.substitution.pool_size = 8192  # Random latents to choose from.
-  # Substitution latents per step (None: unlearn.batch_size). G remaps only
-  # the latents it is shown: a class request's 140 steps of 64 show it a
-  # fraction of the class latents.
+  # Substitution latents per step (None: unlearn.batch_size). G remaps the
+  # latents it is shown and their neighbours, not the whole class region.
   config.substitution.batch_size = ml_collections.config_dict.placeholder(int)
   config.substitution.distance = 'classifier'  # or 'pixel': item matching.
   config.substitution.invert_steps = 0  # Adam steps of GAN inversion (item).
