@@ -73,5 +73,9 @@ def get_config():
   # of G (unlearn.g_average = 0.9: slower, nearer on 5 measures of 12),
   # anchors most like a 7 (substitution.anchors = 'like_class': nearer on
   # 5 of 12), a batch of 256 (unlearn.batch_size: out of passes on every
-  # seed, nearer on 6 of 12, each step 3.7x the cost on a CPU).
+  # seed, nearer on 6 of 12, each step 3.7x the cost on a CPU), and on the
+  # third original a substitution batch of 256 (nearer on 4 measures of 4
+  # on one seed, a step with its checks 2.2x the cost), the forget term's
+  # other BatchNorm contexts (out of passes above the class target) and a
+  # D twice as fast as G (below the band after 5 steps).
   return config
