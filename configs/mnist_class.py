@@ -23,8 +23,8 @@ from configs import mnist_item
 def get_config():
   config = mnist_item.get_config()  # The same GAN, trained as long.
   config.unlearn.request = 'class:7'
-  # Five retrained models (29 minutes each on a 2-core CPU): the retained
-  # classes' FCD and KID are judged against their spread, not one draw.
+  # Five retrained models: the retained classes' FCD and KID are judged
+  # against their spread, not one draw.
   config.retrain.num_models = 5
   # What the steps leave of D's judgement of remaining against generated
   # images (D learns that the class is fake), beside the attacks.
@@ -39,9 +39,9 @@ def get_config():
   # loop stopped where checks every 5 steps had, with the same models, in
   # 16-24% less loop time (docs/method.md, "Where the defaults came from").
   config.unlearn.check_every = 10
-  # C labels 2% of the retrained model's samples 7s. The check reads a noisy
-  # share and stops at its first low reading, so the target lies below it:
-  # stop below 1.5%, after at most 5 passes...
+  # C labels 1.4-2.3% of the retrained models' samples 7s (1.9% on average).
+  # The check reads a noisy share and stops at its first low reading, so the
+  # target lies below their mean: stop below 1.5%, after at most 5 passes...
   config.unlearn.class_rate_stop = 0.015
   config.unlearn.epochs = 5
   # ...and only at a check whose samples of the other digits are within 1.2x
