@@ -106,6 +106,10 @@ def get_config() -> ml_collections.ConfigDict:
   # Steps over which both step sizes rise linearly from 1/warmup_steps of
   # theirs (0: none). Needs new Adam moments and unlearn.learning_rate.
   config.unlearn.warmup_steps = 0
+  # Then steps over which both fall linearly to `decay_to` of theirs (0:
+  # none); they stay there after. Needs what a warmup needs.
+  config.unlearn.decay_steps = 0
+  config.unlearn.decay_to = 0.1
   # With a decay in (0, 1), the G that the stop rule checks and the request
   # returns is the moving average of G's variables over the steps (the GAN
   # swings every few steps); 0: the last step's G.

@@ -38,13 +38,21 @@ def _models_and_optimizer(image_shape, g_width, d_width, learning_rate, beta1,
 
 @functools.lru_cache
 def adam(learning_rate: float, beta1: float, beta2: float,
-         warmup_steps: int = 0) -> optax.GradientTransformation:
+         warmup_steps: int = 0, decay_steps: int = 0,
+         decay_to: float = 1.0) -> optax.GradientTransformation:
   """One optax object per setting (see `_models_for`); with `warmup_steps`
-  the step size rises linearly to `learning_rate` over that many steps."""
+  the step size rises linearly to `learning_rate` over that many steps, then
+  with `decay_steps` falls linearly to `decay_to` of it over that many."""
+  rate = learning_rate
+  if decay_steps:
+    rate = optax.linear_schedule(learning_rate, decay_to * learning_rate,
+                                 decay_steps)
   if warmup_steps:
-    learning_rate = optax.linear_schedule(learning_rate / warmup_steps,
-                                          learning_rate, warmup_steps - 1)
-  return optax.adam(learning_rate, b1=beta1, b2=beta2)
+    warmup = optax.linear_schedule(learning_rate / warmup_steps,
+                                   learning_rate, warmup_steps - 1)
+    after = rate if decay_steps else optax.constant_schedule(rate)
+    rate = optax.join_schedules([warmup, after], [warmup_steps])
+  return optax.adam(rate, b1=beta1, b2=beta2)
 
 
 def _models_for(config: ml_collections.ConfigDict):
@@ -83,9 +91,10 @@ def create_train_states(config: ml_collections.ConfigDict,
 def with_optimizer(states: Sequence[TrainState],
                    learning_rates: Sequence[Optional[float]], beta1: float,
                    beta2: float, fresh_moments: bool,
-                   warmup_steps: int = 0) -> tuple[TrainState, ...]:
+                   warmup_steps: int = 0, decay_steps: int = 0,
+                   decay_to: float = 1.0) -> tuple[TrainState, ...]:
   """`states` continued with Adam at `learning_rates` (None: as they are),
-  reached after `warmup_steps` (see `adam`).
+  reached after `warmup_steps` and lowered over `decay_steps` (see `adam`).
 
   `fresh_moments` restarts Adam's moments; otherwise they carry over, as
   Adam's state does not depend on its step size (a warmup's does: it counts
@@ -93,7 +102,8 @@ def with_optimizer(states: Sequence[TrainState],
   """
   def continued(state, rate):
     if rate is not None:
-      state = state.replace(tx=adam(rate, beta1, beta2, warmup_steps))
+      state = state.replace(tx=adam(rate, beta1, beta2, warmup_steps,
+                                    decay_steps, decay_to))
     if fresh_moments:
       state = state.replace(opt_state=state.tx.init(state.params))
     return state

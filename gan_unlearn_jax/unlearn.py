@@ -175,14 +175,15 @@ def unlearning_optimizer(config: ml_collections.ConfigDict,
   """`states` with the optimizer that unlearning (and the fine-tuning baseline,
   for a like comparison) continues them with: new Adam moments when
   `unlearn.fresh_optimizer`, step size `unlearn.learning_rate` when set
-  (D's: `unlearn.d_learning_rate`), reached after `unlearn.warmup_steps`."""
+  (D's: `unlearn.d_learning_rate`), reached after `unlearn.warmup_steps` and
+  lowered over `unlearn.decay_steps`."""
   cfg = config.unlearn
   # The original's Adam moments fit the end of its training; against the new
   # loss its small second moments can make the first steps large.
   return gan.with_optimizer(
       states, (cfg.learning_rate, cfg.d_learning_rate or cfg.learning_rate),
       config.train.beta1, config.train.beta2, cfg.fresh_optimizer,
-      cfg.warmup_steps)
+      cfg.warmup_steps, cfg.decay_steps, cfg.decay_to)
 
 
 def unlearn_request(config: ml_collections.ConfigDict,

@@ -56,7 +56,7 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     need(isinstance(value, int) and value > 0, field,
          'must be a positive integer.')
   for field in ('data.canaries', 'substitution.num_anchor_latents',
-                'unlearn.warmup_steps'):
+                'unlearn.warmup_steps', 'unlearn.decay_steps'):
     value = config_value(config, field)
     need(isinstance(value, int) and value >= 0, field,
          'must be a non-negative integer.')
@@ -76,6 +76,8 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
   need(config.substitution.canary_targets == 'nearest' or
        config.unlearn.request == 'canaries', 'substitution.canary_targets',
        "'erased' needs the canary request (unlearn.request='canaries').")
+  need(0 < config.unlearn.decay_to <= 1, 'unlearn.decay_to',
+       'must be a share in (0, 1].')
   need(0 <= config.unlearn.g_average < 1, 'unlearn.g_average',
        'must be a decay in [0, 1) (0: no average).')
   need(config.train.learning_rate > 0, 'train.learning_rate',
@@ -86,9 +88,10 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
     need(rate is None or rate > 0, f'unlearn.{field}',
          f'must be None ({unset}) or positive.')
   warmup_ready = config.unlearn.fresh_optimizer and config.unlearn.learning_rate
-  need(not config.unlearn.warmup_steps or warmup_ready, 'unlearn.warmup_steps',
-       'needs unlearn.fresh_optimizer (a warmup counts its own steps) and '
-       'unlearn.learning_rate.')
+  for field in ('warmup_steps', 'decay_steps'):
+    need(not config.unlearn[field] or warmup_ready, f'unlearn.{field}',
+         'needs unlearn.fresh_optimizer (a schedule counts its own steps) '
+         'and unlearn.learning_rate.')
   need(config.evaluation.num_samples >= config.classifier.batch_size,
        'evaluation.num_samples', 'the downstream classifier trains on the '
        'samples: use at least classifier.batch_size '

@@ -63,6 +63,10 @@ def test_real_mnist_training_moves_losses(test_config):
     ('unlearn.checks_in_a_row', 0, 'positive integer'),
     ('unlearn.warmup_steps', -1, 'non-negative integer'),
     ('unlearn.warmup_steps', 8, 'needs unlearn.fresh_optimizer'),
+    ('unlearn.decay_steps', -1, 'non-negative integer'),
+    ('unlearn.decay_steps', 8, 'needs unlearn.fresh_optimizer'),
+    ('unlearn.decay_to', 0.0, 'must be a share in'),
+    ('unlearn.decay_to', 1.5, 'must be a share in'),
     ('unlearn.tolerance_se', -1.0, '>= 0'),
     ('unlearn.g_average', 1.0, 'decay in'),
     ('unlearn.learning_rate', 0.0, 'positive'),
@@ -79,3 +83,23 @@ def test_bad_config_is_refused(test_config, field, value, message):
   with pytest.raises(errors.UserError, match=message) as info:
     validation.validate_config(test_config)
   assert f'config.{field}=' in str(info.value)
+
+
+@pytest.mark.parametrize('schedule, expected', [
+    ({}, [1.0] * 6),
+    ({'warmup_steps': 4}, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]),
+    ({'decay_steps': 4, 'decay_to': 0.2}, [1.0, 0.8, 0.6, 0.4, 0.2, 0.2]),
+    ({'warmup_steps': 2, 'decay_steps': 2, 'decay_to': 0.5},
+     [0.5, 1.0, 1.0, 0.75, 0.5, 0.5]),
+])
+def test_adam_schedule(schedule, expected):
+  # From new moments, a constant gradient makes each of Adam's steps its
+  # step size.
+  tx = gan.adam(1.0, 0.5, 0.999, **schedule)
+  params = jnp.zeros(())
+  state = tx.init(params)
+  steps = []
+  for _ in expected:
+    update, state = tx.update(jnp.ones(()), state, params)
+    steps.append(-float(update))
+  np.testing.assert_allclose(steps, expected, rtol=1e-5)

@@ -663,9 +663,11 @@ def test_finetuning_after_a_staged_cascade_updates_each_model_as_often(
     assert int(after.step) - int(before.step) == 2
 
 
-# A warmup's optimizer state counts its steps: the checkpoint holds that too.
+# A schedule's optimizer state counts its steps: the checkpoint holds that too.
 @pytest.mark.parametrize('optimizer', [{}, {'warmup_steps': 4,
-                                            'learning_rate': 1e-3}])
+                                            'learning_rate': 1e-3},
+                                       {'decay_steps': 4,
+                                        'learning_rate': 1e-3}])
 def test_unlearned_checkpoint_restores_bit_exact_and_original_untouched(
     trained, optimizer):
   _, workdir, _, _, _ = trained
