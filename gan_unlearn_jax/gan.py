@@ -97,7 +97,7 @@ def with_optimizer(states: Sequence[TrainState],
   reached after `warmup_steps` and lowered over `decay_steps` (see `adam`).
 
   `fresh_moments` restarts Adam's moments; otherwise they carry over, as
-  Adam's state does not depend on its step size (a warmup's does: it counts
+  Adam's state does not depend on its step size (a schedule's does: it counts
   its steps, so it needs fresh moments).
   """
   def continued(state, rate):
