@@ -8,10 +8,11 @@ table of the headline runs (`results/<config>/`, `results/<config>-gpu/`; other
 folders are ablations, `results/<config>-<variant>/`), and the tables of
 docs/performance.md from `results/benchmarks/` (`steps-*.json`:
 benchmarks.steps; `convergence-*.json`: benchmarks.convergence; on
-docs/results.md, `distribution_gap-*.json`: benchmarks.distribution_gap, and
-`spread-*.json`: benchmarks.spread), each between `<!-- <name>:begin -->` and
-`<!-- <name>:end -->`. `--check` writes nothing and fails when a page is out of
-date. No number in them is typed by hand.
+docs/results.md, `distribution_gap-*.json`: benchmarks.distribution_gap,
+`spread-*.json`: benchmarks.spread, `screen-*.json`: benchmarks.screen), each
+between `<!-- <name>:begin -->` and `<!-- <name>:end -->`. `--check` writes
+nothing and fails when a page is out of date. No number in them is typed by
+hand.
 """
 
 import json
@@ -37,8 +38,8 @@ def load_reports(results: pathlib.Path) -> dict[str, dict]:
           for path in sorted(results.glob('*/report.json'))}
 
 
-def _unlearning(report: dict) -> str:
-  record = report['unlearning']
+def unlearning_summary(record: dict) -> str:
+  """How an unlearning ended, from its record: steps and the stop band."""
   if record['no_step_needed']:
     return 'no step needed'
   if record['overshoot']:
@@ -106,7 +107,7 @@ def summary_table(reports: dict[str, dict]) -> str:
     lines.append(
         f'| [{name}](docs/results.md#{name}) | '
         f"{request['num_forget']} ({request['name']}) | "
-        f"{_unlearning(report)} | "
+        f"{unlearning_summary(report['unlearning'])} | "
         + ' | '.join(_gap(report, attack) for attack, _ in attacks)
         + f" | {_gap(report, 'whitebox_remaining')} | {_speedup(report)} |")
   return '\n'.join(lines) + '\n'
@@ -127,7 +128,8 @@ def _section(name: str, report: dict) -> list[str]:
       f"{report['training']['examples']} images; holdout "
       f"{report['holdout']['size']} images ({report['holdout']['probe']} "
       f"probe, {report['holdout']['evaluation']} evaluation)",
-      f"- request `{report['request']['name']}`: {_unlearning(report)}; "
+      f"- request `{report['request']['name']}`: "
+      f"{unlearning_summary(report['unlearning'])}; "
       f"probe AUC {report['unlearning']['stop_auc']:.3f} "
       f"[{report['unlearning']['stop_auc_ci95'][0]:.3f}, "
       f"{report['unlearning']['stop_auc_ci95'][1]:.3f}], band "
@@ -200,16 +202,21 @@ def _renamed(config: dict) -> dict:
               for k, v in config.items())
 
 
-def _changes(run: dict, base: dict) -> str:
-  """The config fields in which `run` differs from `base`; a field that one of
-  them predates counts at its default (a new field's default keeps the
-  behaviour from before it)."""
+def differing_fields(config: dict, base: dict) -> dict[str, tuple]:
+  """{dotted field: (its value in `config`, in `base`)} where two configs (as
+  reports record them) differ in what they measure; a field that one of them
+  predates counts at its default (a new field's default keeps the behaviour
+  from before it)."""
   defaults = _flat(json.loads(json.dumps(default.get_config().to_dict())))
-  run, base = ({**defaults, **_renamed(_flat(r['config']))}
-               for r in (run, base))
-  fields = sorted(k for k in run.keys() & base.keys()
-                  if k not in NOT_THE_EXPERIMENT and run[k] != base[k])
-  return ', '.join(f'`{k}={run[k]}`' for k in fields) or 'nothing'
+  config, base = ({**defaults, **_renamed(_flat(c))} for c in (config, base))
+  return {k: (config[k], base[k]) for k in sorted(config.keys() & base.keys())
+          if k not in NOT_THE_EXPERIMENT and config[k] != base[k]}
+
+
+def _changes(run: dict, base: dict) -> str:
+  """The config fields in which `run` differs from `base`."""
+  return ', '.join(f'`{k}={mine}`' for k, (mine, _) in differing_fields(
+      run['config'], base['config']).items()) or 'nothing'
 
 
 def _base_of(run: str, reports: dict[str, dict]):
@@ -247,7 +254,7 @@ def ablation_table(reports: dict[str, dict]) -> str:
     record = report['unlearning']
     low, high = record['stop_auc_ci95']
     lines.append(
-        f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
+        f'| [{run}](#{run}) | {changes} | {unlearning_summary(record)} | '
         f"{record['stop_auc']:.3f} "
         f"[{low:.3f}, {high:.3f}] | {_gap(report, 'whitebox')} | "
         f"{_gap(report, 'whitebox_remaining')} | "
@@ -270,7 +277,8 @@ def class_ablation_table(reports: dict[str, dict]) -> str:
   for run, report, changes in _beside_their_runs(
       reports, lambda report: report['request']['kind'] == 'class'):
     lines.append(
-        f'| [{run}](#{run}) | {changes} | {_unlearning(report)} | '
+        f'| [{run}](#{run}) | {changes} | '
+        f"{unlearning_summary(report['unlearning'])} | "
         + ' | '.join(_against_retrained(report, key, digits)
                      for key, digits in (('forget_class_rate', 3),
                                          ('fcd_retained', 1),
@@ -317,6 +325,24 @@ def spread_table(run: dict) -> str:
   return '\n'.join(lines) + '\n'
 
 
+def screen_table(screen: dict) -> str:
+  """A benchmarks.screen run: how the unlearning ended, then each number of
+  the unlearned model beside the recorded retrained models' (the attacks'
+  AUCs, not their rates at fixed false-positive rates)."""
+  record = screen['unlearning']
+  lines = [f"{unlearning_summary(record)} ({record['loop_s']:.1f} s loop, "
+           f"{record['precompute_s']:.1f} s precomputation), against "
+           f"{screen['against']} ({screen['num_retrained']} retrained):", '',
+           '| metric | unlearned | retrained mean [min, max] | where |',
+           '|---|---|---|---|']
+  for r in screen['rows']:
+    if 'pct' not in r['metric']:
+      lines.append(f"| {r['metric']} | {r['unlearned']:.4g} | "
+                   f"{r['retrained']:.4g} [{r['retrained_min']:.4g}, "
+                   f"{r['retrained_max']:.4g}] | {r['where']} |")
+  return '\n'.join(lines) + '\n'
+
+
 def results_page(reports: dict[str, dict]) -> str:
   lines = ['# Results', '',
            'Generated by `python -m benchmarks.tables` from '
@@ -352,6 +378,15 @@ def results_page(reports: dict[str, dict]) -> str:
   lines += [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
             f"{run['provenance']['command']}\n```\n\n{spread_table(run)}"
             for name, run in _benchmark_runs('spread').items()
+            ] or ['No run recorded yet.\n']
+  lines += ['## Screens', '',
+            'Candidate settings on the probe half, by `python -m '
+            'benchmarks.screen` (`results/benchmarks/screen-<name>.json`): '
+            "the unlearned model alone, beside a recorded run's retrained "
+            'models.', '']
+  lines += [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
+            f"{run['provenance']['command']}\n```\n\n{screen_table(run)}"
+            for name, run in _benchmark_runs('screen').items()
             ] or ['No run recorded yet.\n']
   for name, report in reports.items():
     lines += _section(name, report)

@@ -1,7 +1,9 @@
 """The benchmarks run to completion on the tiny config (smoke runs, no timing
 assertions)."""
 
+import importlib
 import json
+import shutil
 import subprocess
 import sys
 
@@ -95,7 +97,7 @@ def test_gpu_script_runs_item_then_class_and_prints_their_table(tmp_path):
 
 
 @pytest.mark.parametrize('name', ['steps', 'speedup', 'convergence', 'spread',
-                                  'distribution_gap'])
+                                  'distribution_gap', 'screen'])
 def test_benchmarks_run_as_modules_from_the_repository_root(name):
   result = subprocess.run([sys.executable, '-m', f'benchmarks.{name}',
                            '--helpshort'], cwd=ROOT, capture_output=True,
@@ -198,3 +200,57 @@ def test_distribution_gap_benchmark_compares_each_model_on_three_pairs(
       low, high = pair['ci95']
       assert low <= pair['auc'] <= high
   assert '| retrained/0 |' in out and 'forget vs holdout (16/1000)' in out
+
+
+def _recorded_run(path, **fields):
+  """A recorded run of the speed-up workdir's request whose retrained FCD
+  spread holds anything and whose classifier score spread nothing can reach,
+  with `fields` (`section.name`) changed in its config."""
+  config = importlib.import_module('configs.test').get_config()
+  config.train.epochs = config.unlearn.epochs = 1
+  config.unlearn.request = 'random:16'
+  for field, value in fields.items():
+    section, name = field.split('.')
+    config[section][name] = value
+  path.write_text(json.dumps({
+      'config': config.to_dict(),
+      'metrics': {'retrained': {'fcd': 1.0, 'classifier_score': 150.0,
+                                'canary_rate': 0.0}},
+      'retrained_spread': {'fcd': [0.0, 1e9], 'classifier_score': [100, 200],
+                           'canary_rate': [0.0, 0.0]}}))
+  return path
+
+
+def test_screen_evaluates_the_unlearned_model_against_recorded_retrains(
+    speedup_run, tmp_path):
+  workdir = tmp_path / 'work'  # The fixture's workdir stays as it was.
+  shutil.copytree(speedup_run[0], workdir)
+  args = ('-m', 'benchmarks.screen', '--config=configs/test.py',
+          f'--workdir={workdir}', '--config.train.epochs=1',
+          '--config.unlearn.request=random:16', '--config.unlearn.stop=epochs',
+          '--config.unlearn.epochs=1',
+          "--config.evaluation.evaluators=('sample_quality',)")
+  # Another unlearning seed and step size: the recorded retrains still serve.
+  out = _run(*args, '--config.seed=3', '--config.unlearn.learning_rate=3e-4',
+             f'--against={_recorded_run(tmp_path / "report.json")}',
+             f'--json_out={tmp_path / "screen.json"}')
+  screen = json.loads((tmp_path / 'screen.json').read_text())
+  assert screen == json.loads((workdir / 'screen.json').read_text())
+  assert screen['unlearning']['steps'] >= 1 and screen['num_retrained'] == 1
+  # What sample_quality measures, beside the spread; nothing else.
+  rows = {r['metric']: r for r in screen['rows']}
+  assert set(rows) == {'fcd', 'classifier_score'}
+  assert rows['fcd']['where'] == 'within' and rows['fcd']['unlearned'] > 0
+  assert rows['classifier_score']['where'] == 'below'
+  assert '| classifier_score |' in out and '| below |' in out
+  # Retrained models of other data do not serve: refused, the field named,
+  # before anything is unlearned.
+  (workdir / 'screen.json').unlink()
+  other = _recorded_run(tmp_path / 'other.json', **{'data.train_size': 1024})
+  result = subprocess.run(
+      [sys.executable, *args, f'--against={other}'],
+      cwd=ROOT, env=subprocess_env(), capture_output=True, text=True,
+      timeout=900)
+  assert result.returncode != 0
+  assert 'data.train_size (here 2048, there 1024)' in result.stderr
+  assert not (workdir / 'screen.json').exists()
