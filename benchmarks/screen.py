@@ -2,21 +2,23 @@ r"""Screens an unlearning setting against a recorded run's retrained models.
 
   python -m benchmarks.screen --config=configs/mnist_class.py --workdir=W \
       --against=results/mnist_class-original3-probe \
-      --config.evaluation.nonmembers=probe [--config.unlearn.<field>=...]
+      --config.evaluation.nonmembers=probe --seeds=0,1,2 \
+      [--config.unlearn.<field>=...]
 
 Unlearns the request of `--config` from W's original (W holds it and `C`:
-`--config.mode=train`), evaluates the unlearned model alone, and sets each of
-its numbers beside the retrained models of the recorded run `--against`
-(their mean and [min, max]). Retraining costs the most and does not depend
-on the unlearning settings, the unlearning seed or the original, so one
-recorded run's retrained models serve every screen of its request; what they
-do depend on (the data, the models, their training, `C`, the evaluation and
-the request) must be as the recorded run had it, or the screen is refused
-with the fields named. Choose settings on the probe half
-(`evaluation.nonmembers=probe`, docs/method.md), then record the chosen one
-with the whole command. Prints a Markdown table; writes the screen
-(provenance, unlearning record, rows) to `W/screen.json` and to `--json_out`
-(e.g. `results/benchmarks/screen-<name>.json`, shown on docs/results.md).
+`--config.mode=train`) once per unlearning seed, evaluates each unlearned
+model alone, and sets their numbers beside the retrained models of the
+recorded run `--against` (their mean and [min, max]). Retraining costs the
+most and does not depend on the unlearning settings, the unlearning seed or
+the original, so one recorded run's retrained models serve every screen of
+its request; what they do depend on (the data, the models, their training,
+`C`, the evaluation and the request) must be as the recorded run had it, or
+the screen is refused with the fields named. Choose settings on the probe
+half (`evaluation.nonmembers=probe`, docs/method.md), then record the chosen
+one with the whole command. Prints a Markdown table; writes the screen
+(provenance, each seed's unlearning record, rows) to `W/screen.json` and to
+`--json_out` (e.g. `results/benchmarks/screen-<name>.json`, shown on
+docs/results.md).
 """
 
 import json
@@ -38,6 +40,8 @@ config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 flags.DEFINE_string('workdir', None, 'Folder with the original and C.')
 flags.DEFINE_string('against', None, 'A recorded run: its folder or its '
                     'report.json, with the retrained models to compare with.')
+flags.DEFINE_list('seeds', None, 'Unlearning seeds, an unlearning each '
+                  '(default: config.seed).')
 flags.DEFINE_string('json_out', None, 'Also write the screen to this file.')
 flags.mark_flags_as_required(['config', 'workdir', 'against'])
 FLAGS = flags.FLAGS
@@ -75,21 +79,34 @@ def mismatches(config: dict, recorded: dict) -> dict[str, tuple]:
               for shared in SHARED)}
 
 
-def rows(metrics: dict, recorded: dict) -> list[dict]:
+def rows(metrics: list[dict], recorded: dict) -> list[dict]:
   """Each number the recorded run has for its retrained models, with the
-  unlearned model's and where it lies: within, above or below their
-  [min, max]."""
+  unlearned models' (one per seed) and where each lies: within, above or
+  below the retrained [min, max]."""
   rows = []
   for key, (low, high) in recorded['retrained_spread'].items():
-    value = metrics.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    values = [m.get(key) for m in metrics]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+               for v in values):
       continue
-    where = 'above' if value > high else 'below' if value < low else 'within'
-    rows.append({'metric': key, 'unlearned': value,
+    rows.append({'metric': key, 'unlearned': values,
                  'retrained': recorded['metrics']['retrained'][key],
                  'retrained_min': low, 'retrained_max': high,
-                 'where': where})
+                 'where': ['above' if v > high else 'below' if v < low
+                           else 'within' for v in values]})
   return rows
+
+
+def unlearn_and_evaluate(config) -> tuple[dict, dict]:
+  """The unlearning record and the metrics of the request unlearned from
+  W's original with `config`."""
+  run = experiment.Experiment(config, FLAGS.workdir)
+  run.unlearn()
+  context = run.evaluation_context()
+  name = f'unlearned/{run.request.name}'
+  return run.unlearning_record(), evaluators.evaluate(
+      context, context.model(name, *run.load(name)),
+      config.evaluation.evaluators)
 
 
 def main(argv):
@@ -104,18 +121,16 @@ def main(argv):
         'config; it differs in ' + ', '.join(
             f'{field} (here {mine!r}, there {theirs!r})'
             for field, (mine, theirs) in differing.items()) + '.')
-  run = experiment.Experiment(config, FLAGS.workdir)
-  run.unlearn()
-  context = run.evaluation_context()
-  name = f'unlearned/{run.request.name}'
-  metrics = evaluators.evaluate(context, context.model(name, *run.load(name)),
-                                config.evaluation.evaluators)
+  seeds = [int(seed) for seed in FLAGS.seeds or [config.seed]]
+  # One process: every seed after the first reuses the compiled steps.
+  records, metrics = zip(*(unlearn_and_evaluate(
+      common.with_fields(config, seed=seed)) for seed in seeds))
   screen = {'provenance': report.provenance(),
             'config': common.config_name(FLAGS['config']),
             'against': FLAGS.against,
             'num_retrained': recorded['config']['retrain']['num_models'],
-            'unlearning': run.unlearning_record(),
-            'rows': rows(metrics, recorded)}
+            'seeds': seeds, 'unlearning': list(records),
+            'rows': rows(list(metrics), recorded)}
   for path in (os.path.join(FLAGS.workdir, 'screen.json'), FLAGS.json_out):
     if path:
       with open(path, 'w') as f:

@@ -326,20 +326,27 @@ def spread_table(run: dict) -> str:
 
 
 def screen_table(screen: dict) -> str:
-  """A benchmarks.screen run: how the unlearning ended, then each number of
-  the unlearned model beside the recorded retrained models' (the attacks'
-  AUCs, not their rates at fixed false-positive rates)."""
-  record = screen['unlearning']
-  lines = [f"{unlearning_summary(record)} ({record['loop_s']:.1f} s loop, "
-           f"{record['precompute_s']:.1f} s precomputation), against "
-           f"{screen['against']} ({screen['num_retrained']} retrained):", '',
-           '| metric | unlearned | retrained mean [min, max] | where |',
-           '|---|---|---|---|']
+  """A benchmarks.screen run: how each seed's unlearning ended, then the
+  unlearned models' numbers beside the recorded retrained models' (the
+  attacks' AUCs, not their rates at fixed false-positive rates), each marked
+  where it lies outside their [min, max]."""
+  seeds = screen['seeds']
+  lines = [f"- seed {seed}: {unlearning_summary(record)} "
+           f"({record['loop_s']:.1f} s loop, {record['precompute_s']:.1f} s "
+           'precomputation)' for seed, record in zip(seeds,
+                                                     screen['unlearning'])]
+  lines += ['', f"Against {screen['against']} ({screen['num_retrained']} "
+            'retrained models):', '',
+            '| metric | ' + ' | '.join(f'seed {seed}' for seed in seeds)
+            + ' | retrained mean [min, max] |', '|---' * (len(seeds) + 2) + '|']
   for r in screen['rows']:
-    if 'pct' not in r['metric']:
-      lines.append(f"| {r['metric']} | {r['unlearned']:.4g} | "
-                   f"{r['retrained']:.4g} [{r['retrained_min']:.4g}, "
-                   f"{r['retrained_max']:.4g}] | {r['where']} |")
+    if 'pct' in r['metric'] or r['metric'].startswith('num_'):
+      continue
+    cells = [f'{value:.4g}' + ('' if where == 'within' else f' ({where})')
+             for value, where in zip(r['unlearned'], r['where'])]
+    lines.append(f"| {r['metric']} | {' | '.join(cells)} | "
+                 f"{r['retrained']:.4g} [{r['retrained_min']:.4g}, "
+                 f"{r['retrained_max']:.4g}] |")
   return '\n'.join(lines) + '\n'
 
 

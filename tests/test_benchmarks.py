@@ -230,19 +230,23 @@ def test_screen_evaluates_the_unlearned_model_against_recorded_retrains(
           '--config.unlearn.request=random:16', '--config.unlearn.stop=epochs',
           '--config.unlearn.epochs=1',
           "--config.evaluation.evaluators=('sample_quality',)")
-  # Another unlearning seed and step size: the recorded retrains still serve.
-  out = _run(*args, '--config.seed=3', '--config.unlearn.learning_rate=3e-4',
+  # Other unlearning seeds and step size: the recorded retrains still serve.
+  out = _run(*args, '--seeds=3,4', '--config.unlearn.learning_rate=3e-4',
              f'--against={_recorded_run(tmp_path / "report.json")}',
              f'--json_out={tmp_path / "screen.json"}')
   screen = json.loads((tmp_path / 'screen.json').read_text())
   assert screen == json.loads((workdir / 'screen.json').read_text())
-  assert screen['unlearning']['steps'] >= 1 and screen['num_retrained'] == 1
+  assert screen['seeds'] == [3, 4] and screen['num_retrained'] == 1
+  assert [r['steps'] for r in screen['unlearning']] == [1, 1]
   # What sample_quality measures, beside the spread; nothing else.
   rows = {r['metric']: r for r in screen['rows']}
   assert set(rows) == {'fcd', 'classifier_score'}
-  assert rows['fcd']['where'] == 'within' and rows['fcd']['unlearned'] > 0
-  assert rows['classifier_score']['where'] == 'below'
-  assert '| classifier_score |' in out and '| below |' in out
+  assert rows['fcd']['where'] == ['within', 'within']
+  assert rows['classifier_score']['where'] == ['below', 'below']
+  # Two unlearnings with different seeds: two different models.
+  assert rows['fcd']['unlearned'][0] != rows['fcd']['unlearned'][1]
+  assert '| metric | seed 3 | seed 4 | retrained mean [min, max] |' in out
+  assert '(below) |' in out and '- seed 4: 1 step' in out
   # Retrained models of other data do not serve: refused, the field named,
   # before anything is unlearned.
   (workdir / 'screen.json').unlink()
