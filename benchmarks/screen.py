@@ -27,6 +27,7 @@ import pathlib
 
 from absl import app
 from absl import flags
+import ml_collections
 from ml_collections import config_flags
 
 from benchmarks import common
@@ -97,7 +98,8 @@ def rows(metrics: list[dict], recorded: dict) -> list[dict]:
   return rows
 
 
-def unlearn_and_evaluate(config) -> tuple[dict, dict]:
+def unlearn_and_evaluate(
+    config: ml_collections.ConfigDict) -> tuple[dict, dict]:
   """The unlearning record and the metrics of the request unlearned from
   W's original with `config`."""
   run = experiment.Experiment(config, FLAGS.workdir)

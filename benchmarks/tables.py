@@ -389,8 +389,8 @@ def results_page(reports: dict[str, dict]) -> str:
   lines += ['## Screens', '',
             'Candidate settings on the probe half, by `python -m '
             'benchmarks.screen` (`results/benchmarks/screen-<name>.json`): '
-            "the unlearned model alone, beside a recorded run's retrained "
-            'models.', '']
+            "each seed's unlearned model alone, beside a recorded run's "
+            'retrained models.', '']
   lines += [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
             f"{run['provenance']['command']}\n```\n\n{screen_table(run)}"
             for name, run in _benchmark_runs('screen').items()
