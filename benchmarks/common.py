@@ -1,6 +1,7 @@
-"""What the benchmarks share: a config's name, a copy with fields set, and
-an experiment set up as the command line sets it up."""
+"""What the benchmarks share: a config's name, a copy with fields set, an
+experiment set up as the command line sets it up, and a run written out."""
 
+import json
 import os
 
 import ml_collections
@@ -38,3 +39,11 @@ def set_up(config: ml_collections.ConfigDict) -> None:
   monitoring.quiet_orbax_logs()
   validation.validate_config(config)
   parallel.initialize(config)
+
+
+def write_run(run: dict, *paths) -> None:
+  """`run` as JSON to each of `paths` that is given (e.g. `--json_out`)."""
+  for path in paths:
+    if path:
+      with open(path, 'w') as f:
+        json.dump(run, f, indent=2)

@@ -133,10 +133,8 @@ def main(argv):
             'num_retrained': recorded['config']['retrain']['num_models'],
             'seeds': seeds, 'unlearning': list(records),
             'rows': rows(list(metrics), recorded)}
-  for path in (os.path.join(FLAGS.workdir, 'screen.json'), FLAGS.json_out):
-    if path:
-      with open(path, 'w') as f:
-        json.dump(screen, f, indent=2)
+  common.write_run(screen, os.path.join(FLAGS.workdir, 'screen.json'),
+                   FLAGS.json_out)
   print('\n' + tables.screen_table(screen))
 
 

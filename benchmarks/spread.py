@@ -19,7 +19,6 @@ against one retrained model can be. Prints a Markdown table; writes the run
 `results/benchmarks/spread-mnist_class.json`, shown on docs/results.md).
 """
 
-import json
 import os
 
 from absl import app
@@ -89,10 +88,8 @@ def main(argv):
   result = {'provenance': report.provenance(),
             'config': common.config_name(FLAGS['config']),
             'forget_class': forget_class, 'rows': rows}
-  for path in (os.path.join(FLAGS.workdir, 'spread.json'), FLAGS.json_out):
-    if path:
-      with open(path, 'w') as f:
-        json.dump(result, f, indent=2)
+  common.write_run(result, os.path.join(FLAGS.workdir, 'spread.json'),
+                   FLAGS.json_out)
   print('\n' + tables.spread_table(result))
 
 
