@@ -22,9 +22,11 @@ def test_notebooks_are_committed_without_outputs():
 
 @pytest.mark.parametrize('name', NOTEBOOKS)
 def test_notebook_runs(name, tmp_path, monkeypatch):
-  # The kernel inherits this environment: tiny models, a fresh workdir.
+  # The kernel inherits this environment: tiny models, a fresh workdir. XLA's
+  # optimisations stay on (unlike conftest.py's): the reconstruction attack's
+  # Adam steps run so much faster that the CIFAR-10 notebook takes half the
+  # time.
   monkeypatch.setenv('TINY', '1')
-  monkeypatch.setenv('JAX_DISABLE_MOST_OPTIMIZATIONS', '1')  # Fast compiles.
   monkeypatch.setenv('WORKDIR', str(tmp_path / 'workdir'))
   book = nbformat.read(ROOT / 'colabs' / name, as_version=4)
   NotebookClient(book, timeout=900, kernel_name='python3', resources={
