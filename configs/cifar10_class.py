@@ -11,7 +11,7 @@ run (docs/results.md, "cifar10_class"): 60 steps, 43x faster than a retrain;
 the class is gone (a classifier trained on the unlearned model's samples
 recognises no real cat, on the retrained models' 21-29%), but sample quality
 falls outside the retrained spread, and D tells remaining images from G's
-samples less well than the retrained models' (AUC 0.81 against 0.90-0.94)."""
+samples less well than the retrained models do (AUC 0.81 against 0.90-0.94)."""
 
 import ml_collections
 
