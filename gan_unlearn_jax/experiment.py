@@ -15,6 +15,7 @@ from typing import Optional
 
 from absl import logging
 import jax
+from jax.experimental import multihost_utils
 import ml_collections
 import numpy as np
 
@@ -220,6 +221,8 @@ class Experiment:
     monitoring.write_json(os.path.join(folder, 'request.json'),
                           request.to_json())
     monitoring.write_json(os.path.join(folder, 'record.json'), record)
+    if jax.process_count() > 1:  # Later stages read it on every process.
+      multihost_utils.sync_global_devices(f'wrote {folder}')
 
   def retrained_names(self) -> list[str]:
     """The checkpoints of the request's `retrain.num_models` retrains."""

@@ -95,12 +95,19 @@ def read_json(path: str) -> Optional[Any]:
 
 
 def write_json(path: str, content) -> None:
-  """Writes `content` as JSON (process 0 only), numpy values included."""
+  """Writes `content` as JSON (process 0 only), numpy values included.
+
+  Written beside `path` and renamed over it: a reader (another process, a
+  resumed run) sees the old file or the new one, never a part of either.
+  """
   if jax.process_index() != 0:
     return
+  text = json.dumps(content, indent=2, sort_keys=True, default=_json_default)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  with open(path, 'w') as f:
-    json.dump(content, f, indent=2, sort_keys=True, default=_json_default)
+  partial = f'{path}.partial'
+  with open(partial, 'w') as f:
+    f.write(text)
+  os.replace(partial, path)
 
 
 def _json_default(value):

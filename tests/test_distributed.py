@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -18,17 +19,37 @@ def _free_port() -> int:
     return s.getsockname()[1]
 
 
-def _start(workdir, *args):
-  return subprocess.Popen(
-      [sys.executable, 'tests/loop_worker.py', str(workdir), *map(str, args)],
-      cwd=ROOT, env=subprocess_env(), text=True, stdout=subprocess.PIPE,
-      stderr=subprocess.STDOUT)
+def _start(workdir, devices, *runtime):
+  """A worker on `devices` CPU devices; `runtime`: (process_id, processes,
+  port) of a multi-process runtime. Its log goes to a file in `workdir`."""
+  log = workdir / f'worker{runtime[0] if runtime else 0}.log'
+  with open(log, 'w') as f:
+    worker = subprocess.Popen(
+        [sys.executable, 'tests/loop_worker.py', str(workdir),
+         *map(str, (devices, *runtime))],
+        cwd=ROOT, env=subprocess_env(), text=True, stdout=f,
+        stderr=subprocess.STDOUT)
+  worker.log = log
+  return worker
 
 
 def _finish(*workers):
+  """Waits for every worker. One that fails would leave the others waiting
+  for it in a collective, so they are stopped and every log is shown."""
+  deadline = time.monotonic() + 900
+  while time.monotonic() < deadline:
+    codes = [w.poll() for w in workers]
+    if any(codes) or all(code == 0 for code in codes):
+      break
+    time.sleep(0.5)
   for worker in workers:
-    output = worker.communicate(timeout=900)[0]
-    assert worker.returncode == 0, output[-4000:]
+    if worker.poll() is None:
+      worker.kill()
+      worker.wait()
+  if any(w.returncode for w in workers):
+    pytest.fail('\n'.join(
+        f'worker {i} exited with {w.returncode}:\n{w.log.read_text()[-3000:]}'
+        for i, w in enumerate(workers)))
 
 
 @pytest.fixture(scope='module')

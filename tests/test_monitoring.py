@@ -29,3 +29,12 @@ def test_format_seconds():
   assert monitoring.format_seconds(75) == '1m15s'
   assert monitoring.format_seconds(3725) == '1h02m05s'
   assert monitoring.format_seconds(math.inf) == '?'
+
+
+def test_json_is_replaced_whole_or_not_at_all(tmp_path):
+  path = str(tmp_path / 'timings.json')
+  monitoring.write_json(path, {'train': np.float32(2.5)})
+  with pytest.raises(TypeError, match='Not JSON serialisable'):
+    monitoring.write_json(path, {'train': 3.0, 'bad': object()})
+  assert monitoring.read_json(path) == {'train': 2.5}
+  assert sorted(p.name for p in tmp_path.iterdir()) == ['timings.json']
