@@ -78,6 +78,9 @@ def validate_config(config: ml_collections.ConfigDict) -> None:
        "'erased' needs the canary request (unlearn.request='canaries').")
   need(0 < config.unlearn.decay_to <= 1, 'unlearn.decay_to',
        'must be a share in (0, 1].')
+  names = tuple(config.evaluation.evaluators)
+  need(len(set(names)) == len(names), 'evaluation.evaluators',
+       'names an evaluator twice (it would run twice).')
   need(0 <= config.unlearn.g_average < 1, 'unlearn.g_average',
        'must be a decay in [0, 1) (0: no average).')
   need(config.train.learning_rate > 0, 'train.learning_rate',

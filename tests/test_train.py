@@ -76,6 +76,7 @@ def test_real_mnist_training_moves_losses(test_config):
     ('substitution.anchors', 'like_class', 'needs a class request'),
     ('substitution.canary_targets', 'erased', 'needs the canary request'),
     ('substitution.canary_targets', 'blank', 'choose one of'),
+    ('evaluation.evaluators', ('membership', 'membership'), 'twice'),
 ])
 def test_bad_config_is_refused(test_config, field, value, message):
   section, _, name = field.rpartition('.')
