@@ -31,7 +31,4 @@ def class_request(config: ml_collections.ConfigDict
   config.unlearn.fake_label = 'zero'
   # A class check draws 512 samples through G and C: every 5 steps.
   config.unlearn.check_every = 5
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   return config

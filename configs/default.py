@@ -260,6 +260,7 @@ def canary_audit(config: ml_collections.ConfigDict,
   # pixels do, so the substitution latents are the ones that draw it.
   config.substitution.distance = 'pixel'
   # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
+  # images, beside the attacks (the CIFAR-10 configs evaluate it already).
+  if 'discriminator' not in config.evaluation.evaluators:
+    config.evaluation.evaluators += ('discriminator',)
   return config
