@@ -15,7 +15,6 @@ from typing import Optional
 
 from absl import logging
 import jax
-from jax.experimental import multihost_utils
 import ml_collections
 import numpy as np
 
@@ -121,8 +120,13 @@ class Experiment:
         f'{MAKER_MODE[kind]} with this workdir (or --config.mode=all)')
     return restored['g'], restored['d']
 
-  def _save(self, name: str, states, step: int) -> None:
+  def _save(self, name: str, states, step: int, files: dict) -> None:
+    """`files` (JSON by file name) go first: the save's barrier then keeps
+    every process from reading them before they are written."""
     checkpoints.remove(self.workdir, name)  # A rerun replaces the last one.
+    folder = checkpoints.directory(self.workdir, name)
+    for file_name, content in files.items():
+      monitoring.write_json(os.path.join(folder, file_name), content)
     mngr = checkpoints.manager(self.workdir, name)
     checkpoints.save(mngr, step, dict(zip('gd', states)))
     mngr.close()
@@ -216,13 +220,8 @@ class Experiment:
     writer.close()
     self.timings_file.record({'unlearn_precompute': record['precompute_s']},
                              request.name)
-    self._save(name, states, record['steps'])
-    folder = checkpoints.directory(self.workdir, name)
-    monitoring.write_json(os.path.join(folder, 'request.json'),
-                          request.to_json())
-    monitoring.write_json(os.path.join(folder, 'record.json'), record)
-    if jax.process_count() > 1:  # Later stages read it on every process.
-      multihost_utils.sync_global_devices(f'wrote {folder}')
+    self._save(name, states, record['steps'],
+               {'request.json': request.to_json(), 'record.json': record})
 
   def retrained_names(self) -> list[str]:
     """The checkpoints of the request's `retrain.num_models` retrains."""
@@ -338,10 +337,8 @@ MAKER_MODE = {'original': 'train', 'unlearned': 'unlearn',
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict:
-  """Validates `config`, then runs the stages that `config.mode` names.
-
-  Returns the wall-clock seconds of each stage run (also in timings.json).
-  """
+  """Validates `config` and runs the stages `config.mode` names; returns the
+  wall-clock seconds of each (also in timings.json)."""
   if config.mode not in STAGES:
     raise UserError(f'config.mode={config.mode!r}: unknown mode; choose one '
                     f'of {tuple(STAGES)}.')
