@@ -35,7 +35,4 @@ def get_config():
   # trains it longer (configs/cifar10_item_base64.py).
   config.classifier.epochs = 10
   config.retrain.num_models = 3  # The retrained distribution, K = 3.
-  # What unlearning leaves of D's judgement of remaining against generated
-  # images, beside the attacks (every CIFAR-10 config inherits it).
-  config.evaluation.evaluators += ('discriminator',)
   return config

@@ -204,10 +204,12 @@ def get_config() -> ml_collections.ConfigDict:
   config.evaluation = ml_collections.ConfigDict()
   # What the report measures of each model, by name: one module each in
   # gan_unlearn_jax/evaluators/ (those that do not apply to a request, such
-  # as class_rate on an item request, report nothing).
+  # as class_rate on an item request, report nothing). `discriminator`: what
+  # unlearning leaves of D's judgement of remaining against generated images.
   config.evaluation.evaluators = ('membership', 'reconstruction',
                                   'sample_quality', 'class_rate',
-                                  'canary_rate', 'downstream')
+                                  'canary_rate', 'downstream',
+                                  'discriminator')
   config.evaluation.num_samples = 5000  # Generated samples per model.
   # Members: at most this many forget images; non-members: the holdout's
   # evaluation half of their kind ('probe': its probe half, on which settings
@@ -259,8 +261,4 @@ def canary_audit(config: ml_collections.ConfigDict,
   # Match substitutes in pixels: C's features hardly see the corner mark, the
   # pixels do, so the substitution latents are the ones that draw it.
   config.substitution.distance = 'pixel'
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks (the CIFAR-10 configs evaluate it already).
-  if 'discriminator' not in config.evaluation.evaluators:
-    config.evaluation.evaluators += ('discriminator',)
   return config

@@ -27,9 +27,6 @@ def get_config():
   # Five retrained models: the retained classes' FCD and KID are judged
   # against their spread, not one draw.
   config.retrain.num_models = 5
-  # What the steps leave of D's judgement of remaining against generated
-  # images (D learns that the class is fake), beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   # D must learn to reject the class. After 490 steps of forgetting the 7s,
   # the stop rule's check measured 2.7% of samples still 7s with `zero`
   # against 5.5% with `generated`; `heldout` keeps the class "real"

@@ -31,7 +31,4 @@ def get_config():
   config.train.log_every = 200
   # Five retrained models (minutes each here): the retrained distribution.
   config.retrain.num_models = 5
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   return config

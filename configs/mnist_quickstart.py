@@ -32,9 +32,6 @@ def get_config():
   config.evaluation.num_samples = 2000
   config.evaluation.reconstruction_max_images = 32
   config.evaluation.downstream_epochs = 2
-  # What the steps leave of D's judgement of remaining against generated
-  # images, beside the attacks.
-  config.evaluation.evaluators += ('discriminator',)
   config.classifier.epochs = 2
   config.classifier.train_size = 16384
   return config
