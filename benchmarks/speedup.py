@@ -14,12 +14,13 @@ Requests are spelled as `config.unlearn.request`; class requests are
 unlearned with the `unlearn` and `substitution` sections of `--class_config`
 (by default `configs/<dataset>_class.py`); the data, the models and their
 training always come from `--config`.
-Prints a Markdown table; writes it, with the rows as JSON, to `W/speedup.md`
-and `W/speedup.json` after each request.
+Prints a Markdown table; writes the run (provenance, rows) to `W/speedup.json`
+after each request, and to `--json_out` (e.g.
+`results/benchmarks/speedup-mnist_item_small.json`, shown on
+docs/performance.md).
 """
 
 import importlib
-import json
 import os
 import resource
 
@@ -29,9 +30,11 @@ from ml_collections import config_flags
 import numpy as np
 
 from benchmarks import common
+from benchmarks import tables
 from gan_unlearn_jax import evaluators
 from gan_unlearn_jax import experiment
 from gan_unlearn_jax import monitoring
+from gan_unlearn_jax import report
 
 config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 config_flags.DEFINE_config_file(
@@ -41,6 +44,7 @@ flags.DEFINE_string('workdir', None, 'Folder for checkpoints and the table.')
 flags.DEFINE_list('requests', ['random:64', 'random:128', 'random:256',
                                'random:512', 'class:7'],
                   'Forget requests, spelled as config.unlearn.request.')
+flags.DEFINE_string('json_out', None, 'Also write the run to this JSON file.')
 flags.mark_flags_as_required(['config', 'workdir'])
 FLAGS = flags.FLAGS
 
@@ -117,49 +121,6 @@ def measure(config, workdir: str, spec: str,
   return row
 
 
-def _number(value, digits: str = '.1f') -> str:
-  return 'n/a' if value is None else format(value, digits)
-
-
-def markdown(rows: list[dict], training: str, peak_gib: float) -> str:
-  lines = [f'Original: {training}. Peak host memory (RSS) of the whole run: '
-           f'{peak_gib:.2f} GiB.', '',
-           '| request | unlearn steps | unlearn s (cold / warm) | retrain s | '
-           'speed-up (cold / warm) | quality: unlearned vs retrained |',
-           '|---|---|---|---|---|---|']
-  for r in rows:
-    if r['kind'] == 'item':
-      quality = (f"white-box AUC {r['whitebox_auc'][0]:.3f} vs "
-                 f"{r['whitebox_auc'][1]:.3f}, black-box AUC "
-                 f"{r['blackbox_auc'][0]:.3f} vs {r['blackbox_auc'][1]:.3f}, "
-                 f"FCD ratio {r['fcd_ratio']:.2f} (original "
-                 f"{r['fcd_ratio_original']:.2f})")
-    else:
-      quality = (f"forgotten-class rate {r['forget_class_rate'][0]:.3f} vs "
-                 f"{r['forget_class_rate'][1]:.3f}, retained FCD ratio "
-                 f"{r['fcd_retained_ratio']:.2f} (original "
-                 f"{r['fcd_retained_ratio_original']:.2f})")
-    lines.append(
-        f"| {r['request']} | {r['unlearn_steps']} | {r['unlearn_cold_s']:.1f} "
-        f"/ {r['unlearn_warm_s']:.1f} | {_number(r['retrain_s'])} | "
-        f"{_number(r['speedup_cold'])}x / {_number(r['speedup_warm'])}x | "
-        f"{quality} |")
-  items = [r for r in rows if r['kind'] == 'item']
-  if items:
-    aucs = {kind: np.array([i[f'{kind}_auc'] for i in items])
-            for kind in ('whitebox', 'blackbox')}  # [requests, 2]
-    gaps = {kind: np.abs(a[:, 0] - a[:, 1]).mean() for kind, a in aucs.items()}
-    lines += ['', f'Item requests ({len(items)}): mean |AUC(unlearned) - '
-              f"AUC(retrained)| white-box {gaps['whitebox']:.3f}, black-box "
-              f"{gaps['blackbox']:.3f}; "
-              'mean AUC unlearned vs retrained: white-box '
-              f"{aucs['whitebox'][:, 0].mean():.3f} vs "
-              f"{aucs['whitebox'][:, 1].mean():.3f}, black-box "
-              f"{aucs['blackbox'][:, 0].mean():.3f} vs "
-              f"{aucs['blackbox'][:, 1].mean():.3f}."]
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
   config = FLAGS.config
@@ -174,19 +135,20 @@ def main(argv):
               f"{config.train.batch_size} on {summary['examples']} images")
   retrain_s = earlier_retrain_seconds(FLAGS.workdir)
   rows = []
-  for spec in FLAGS.requests:  # The table so far is written after each one.
+  for spec in FLAGS.requests:  # The run so far is written after each one.
     rows.append(measure(config, FLAGS.workdir, spec, retrain_s,
                         FLAGS.class_config))
     retrain_s[rows[-1]['request']] = rows[-1]['retrain_s']
-    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    table = markdown(rows, training, peak_gib)
-    with open(os.path.join(FLAGS.workdir, 'speedup.md'), 'w') as f:
-      f.write(table)
-    with open(os.path.join(FLAGS.workdir, 'speedup.json'), 'w') as f:
-      # Every retrain time known, for later runs with other requests.
-      json.dump({'training': training, 'peak_host_gib': peak_gib,
-                 'rows': rows, 'retrain_seconds': retrain_s}, f, indent=2)
-  print('\n' + table)
+    result = {
+        'provenance': report.provenance(),
+        'config': common.config_name(FLAGS['config']), 'training': training,
+        'peak_host_gib':
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        # Every retrain time known, for later runs with other requests.
+        'rows': rows, 'retrain_seconds': retrain_s}
+    common.write_run(result, os.path.join(FLAGS.workdir, 'speedup.json'),
+                     FLAGS.json_out)
+  print('\n' + tables.speedup_table(result))
 
 
 if __name__ == '__main__':

@@ -7,7 +7,8 @@ its command, commit, date and hardware, then its numbers), the README's summary
 table of the headline runs (`results/<config>/`, `results/<config>-gpu/`; other
 folders are ablations, `results/<config>-<variant>/`), and the tables of
 docs/performance.md from `results/benchmarks/` (`steps-*.json`:
-benchmarks.steps; `convergence-*.json`: benchmarks.convergence; on
+benchmarks.steps; `speedup-*.json`: benchmarks.speedup;
+`convergence-*.json`: benchmarks.convergence; on
 docs/results.md, `distribution_gap-*.json`: benchmarks.distribution_gap,
 `spread-*.json`: benchmarks.spread, `screen-*.json`: benchmarks.screen), each
 between `<!-- <name>:begin -->` and `<!-- <name>:end -->`. `--check` writes
@@ -431,6 +432,54 @@ def _stamp(run: dict) -> str:
           + (f"; {stamp['note']}" if 'note' in stamp else ''))
 
 
+def _number(value, digits: str = '.1f') -> str:
+  return 'n/a' if value is None else format(value, digits)
+
+
+def _mean(values) -> float:
+  values = list(values)
+  return sum(values) / len(values)
+
+
+def speedup_table(run: dict) -> str:
+  """A benchmarks.speedup run: stamp, command, each request cold and warm."""
+  lines = [f"{_stamp(run)}.", '', f"```bash\n{run['provenance']['command']}"
+           '\n```', '', f"Original: {run['training']}. Peak host memory (RSS) "
+           f"of the whole run: {run['peak_host_gib']:.2f} GiB.", '',
+           '| request | unlearn steps | unlearn s (cold / warm) | retrain s | '
+           'speed-up (cold / warm) | quality: unlearned vs retrained |',
+           '|---|---|---|---|---|---|']
+  for r in run['rows']:
+    if r['kind'] == 'item':
+      quality = (f"white-box AUC {r['whitebox_auc'][0]:.3f} vs "
+                 f"{r['whitebox_auc'][1]:.3f}, black-box AUC "
+                 f"{r['blackbox_auc'][0]:.3f} vs {r['blackbox_auc'][1]:.3f}, "
+                 f"FCD ratio {r['fcd_ratio']:.2f} (original "
+                 f"{r['fcd_ratio_original']:.2f})")
+    else:
+      quality = (f"forgotten-class rate {r['forget_class_rate'][0]:.3f} vs "
+                 f"{r['forget_class_rate'][1]:.3f}, retained FCD ratio "
+                 f"{r['fcd_retained_ratio']:.2f} (original "
+                 f"{r['fcd_retained_ratio_original']:.2f})")
+    lines.append(
+        f"| {r['request']} | {r['unlearn_steps']} | {r['unlearn_cold_s']:.1f} "
+        f"/ {r['unlearn_warm_s']:.1f} | {_number(r['retrain_s'])} | "
+        f"{_number(r['speedup_cold'])}x / {_number(r['speedup_warm'])}x | "
+        f"{quality} |")
+  items = [r for r in run['rows'] if r['kind'] == 'item']
+  if items:
+    auc = lambda kind, model: _mean(i[f'{kind}_auc'][model] for i in items)
+    gap = lambda kind: _mean(abs(i[f'{kind}_auc'][0] - i[f'{kind}_auc'][1])
+                             for i in items)
+    lines += ['', f'Item requests ({len(items)}): mean |AUC(unlearned) - '
+              f"AUC(retrained)| white-box {gap('whitebox'):.3f}, black-box "
+              f"{gap('blackbox'):.3f}; mean AUC unlearned vs retrained: "
+              f"white-box {auc('whitebox', 0):.3f} vs "
+              f"{auc('whitebox', 1):.3f}, black-box "
+              f"{auc('blackbox', 0):.3f} vs {auc('blackbox', 1):.3f}."]
+  return '\n'.join(lines) + '\n'
+
+
 def steps_table(run: dict) -> str:
   """A benchmarks.steps run (its `--json_out`): stamp, command, table."""
   lines = [f"{_stamp(run)}. {run['steps']} timed steps in {run['rounds']} "
@@ -517,8 +566,11 @@ def performance_page(page: str) -> str:
                  + _classifier_line(run.get('classifier', {}))
                  + convergence_table(run['rows'])
                  for name, run in _benchmark_runs('convergence').items()]
+  speedup = [f'### {name}\n\n{speedup_table(run)}'
+             for name, run in _benchmark_runs('speedup').items()]
   none = 'No run recorded yet.\n'
   page = _with_block(page, 'steps', '\n'.join(steps) or none)
+  page = _with_block(page, 'speedup', '\n'.join(speedup) or none)
   return _with_block(page, 'convergence', '\n'.join(convergence) or none)
 
 

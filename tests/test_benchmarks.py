@@ -51,14 +51,19 @@ def speedup_run(tmp_path_factory):
   """A workdir with an original, an unlearned and a retrained model, and
   the speed-up benchmark's output."""
   workdir = tmp_path_factory.mktemp('speedup')
-  return workdir, _run(*SPEEDUP_ARGS, f'--workdir={workdir}')
+  return workdir, _run(*SPEEDUP_ARGS, f'--workdir={workdir}',
+                       f'--json_out={workdir / "recorded.json"}')
 
 
 def test_speedup_benchmark_writes_its_table(speedup_run):
   workdir, out = speedup_run
   args = (*SPEEDUP_ARGS, f'--workdir={workdir}')
   assert '| random16-seed0 |' in out
-  (row,) = json.loads((workdir / 'speedup.json').read_text())['rows']
+  run = json.loads((workdir / 'recorded.json').read_text())
+  assert run == json.loads((workdir / 'speedup.json').read_text())
+  assert run['config'] == 'test'
+  assert run['provenance']['command'].startswith('python -m benchmarks.speedup')
+  (row,) = run['rows']
   assert row['request'] == 'random16-seed0'
   assert row['retrain_s'] > 0 and row['speedup_warm'] > 0
   assert 0 <= row['whitebox_auc'][0] <= 1 and row['fcd_ratio'] > 0
