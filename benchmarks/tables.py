@@ -394,10 +394,11 @@ def results_page(reports: dict[str, dict]) -> str:
             'anew).', '']
   lines += _recorded_sections('spread', spread_table)
   lines += ['## Screens', '',
-            'Candidate settings on the probe half, by `python -m '
-            'benchmarks.screen` (`results/benchmarks/screen-<name>.json`): '
-            "each seed's unlearned model alone, beside a recorded run's "
-            'retrained models.', '']
+            'Settings screened by `python -m benchmarks.screen` '
+            '(`results/benchmarks/screen-<name>.json`): candidates on the '
+            'probe half, or a chosen setting on another original; each '
+            "seed's unlearned model alone, beside a recorded run's retrained "
+            'models.', '']
   lines += _recorded_sections('screen', screen_table)
   for name, report in reports.items():
     lines += _section(name, report)
