@@ -18,6 +18,7 @@ hand.
 
 import json
 import pathlib
+import statistics
 import sys
 
 from absl import app
@@ -437,16 +438,10 @@ def _number(value, digits: str = '.1f') -> str:
   return 'n/a' if value is None else format(value, digits)
 
 
-def _mean(values) -> float:
-  values = list(values)
-  return sum(values) / len(values)
-
-
 def speedup_table(run: dict) -> str:
-  """A benchmarks.speedup run: stamp, command, each request cold and warm."""
-  lines = [f"{_stamp(run)}.", '', f"```bash\n{run['provenance']['command']}"
-           '\n```', '', f"Original: {run['training']}. Peak host memory (RSS) "
-           f"of the whole run: {run['peak_host_gib']:.2f} GiB.", '',
+  """A benchmarks.speedup run: each request cold and warm."""
+  lines = [f"Original: {run['training']}. Peak host memory (RSS) of the whole "
+           f"run: {run['peak_host_gib']:.2f} GiB.", '',
            '| request | unlearn steps | unlearn s (cold / warm) | retrain s | '
            'speed-up (cold / warm) | quality: unlearned vs retrained |',
            '|---|---|---|---|---|---|']
@@ -469,9 +464,10 @@ def speedup_table(run: dict) -> str:
         f"{quality} |")
   items = [r for r in run['rows'] if r['kind'] == 'item']
   if items:
-    auc = lambda kind, model: _mean(i[f'{kind}_auc'][model] for i in items)
-    gap = lambda kind: _mean(abs(i[f'{kind}_auc'][0] - i[f'{kind}_auc'][1])
-                             for i in items)
+    auc = lambda kind, model: statistics.fmean(i[f'{kind}_auc'][model]
+                                               for i in items)
+    gap = lambda kind: statistics.fmean(
+        abs(i[f'{kind}_auc'][0] - i[f'{kind}_auc'][1]) for i in items)
     lines += ['', f'Item requests ({len(items)}): mean |AUC(unlearned) - '
               f"AUC(retrained)| white-box {gap('whitebox'):.3f}, black-box "
               f"{gap('blackbox'):.3f}; mean AUC unlearned vs retrained: "
@@ -491,14 +487,13 @@ def steps_table(run: dict) -> str:
            '(s) | steps/s | images/s | GFLOP/step | GFLOP/s | peak host RSS '
            '(GiB) | peak device (GiB) |', '|---' * 11 + '|']
   for r in run['rows']:
-    device_peak = r.get('device_peak_gib')
     lines.append(
         f"| {r['config']} | {r['step']} | {r['devices']} | "
         f"{r['global_batch']} | {r['compile_s']:.1f} | "
         f"{r['steps_per_s']:.2f} | {r['images_per_s']:,.0f} | "
         f"{r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | "
         f"{r['host_peak_gib']:.2f} | "
-        f"{'n/a' if device_peak is None else f'{device_peak:.2f}'} |")
+        f"{_number(r.get('device_peak_gib'), '.2f')} |")
   lines += ['', *_vmapped_ratios(run['rows'])]
   return '\n'.join(lines) + '\n'
 
@@ -562,17 +557,14 @@ def performance_page(page: str) -> str:
   """docs/performance.md with its tables from `results/benchmarks/`."""
   steps = [f'### {name}\n\n{steps_table(run)}'
            for name, run in _benchmark_runs('steps').items()]
-  convergence = [f"### {name}\n\n{_stamp(run)}.\n\n```bash\n"
-                 f"{run['provenance']['command']}\n```\n\n"
-                 + _classifier_line(run.get('classifier', {}))
-                 + convergence_table(run['rows'])
-                 for name, run in _benchmark_runs('convergence').items()]
-  speedup = [f'### {name}\n\n{speedup_table(run)}'
-             for name, run in _benchmark_runs('speedup').items()]
-  none = 'No run recorded yet.\n'
-  page = _with_block(page, 'steps', '\n'.join(steps) or none)
-  page = _with_block(page, 'speedup', '\n'.join(speedup) or none)
-  return _with_block(page, 'convergence', '\n'.join(convergence) or none)
+  convergence = _recorded_sections(
+      'convergence', lambda run: _classifier_line(run.get('classifier', {}))
+      + convergence_table(run['rows']))
+  page = _with_block(page, 'steps',
+                     '\n'.join(steps) or 'No run recorded yet.\n')
+  page = _with_block(page, 'speedup',
+                     '\n'.join(_recorded_sections('speedup', speedup_table)))
+  return _with_block(page, 'convergence', '\n'.join(convergence))
 
 
 def main(argv):
